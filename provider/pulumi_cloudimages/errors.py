@@ -1,0 +1,127 @@
+"""The exception tree: every error the package raises is a `CloudImagesError`.
+
+```
+CloudImagesError
+├── InvalidQueryError        a filter value is wrong; raised before any request
+├── ConfigurationError       missing or contradictory region, endpoint or credentials
+├── TransportError           the service could not be reached (after the retries)
+├── InvalidResponseError     the service answered something that is not the documented shape
+└── ApiError                 the service answered with an error status
+    ├── BadRequestError          400
+    ├── AuthenticationError      401
+    ├── PermissionDeniedError    403
+    ├── NotFoundError            404
+    ├── RateLimitedError         429
+    └── ServerError              5xx
+```
+
+Messages and reprs carry what helps to act (status, code, message, request ID, the request line)
+and never a credential: signatures and tokens travel in headers, which are never included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CloudImagesError(Exception):
+    """Base of every error raised by pulumi-cloudimages."""
+
+
+class InvalidQueryError(CloudImagesError):
+    """A filter or option has a value the API does not allow. Nothing was sent."""
+
+
+class ConfigurationError(CloudImagesError):
+    """Region, endpoint or credentials are missing or contradictory. Nothing was sent."""
+
+
+class TransportError(CloudImagesError):
+    """The service could not be reached, or the connection broke, on every attempt."""
+
+
+class InvalidResponseError(CloudImagesError):
+    """The service answered, but not with the documented shape (non-JSON body, a paging loop...)."""
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    """What was sent, for error messages: method, path and query (never headers)."""
+
+    method: str
+    path: str
+    query: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
+
+
+class ApiError(CloudImagesError):
+    """The service answered with an error status.
+
+    Both documented body shapes are understood: IMS `{"error": {"code", "message"}}` and the API
+    gateway's `{"error_code", "error_msg", "request_id"}`.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        request_id: str | None,
+        request: RequestLine,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.request = request
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        code = f" {self.code}" if self.code else ""
+        rid = f", request ID {self.request_id}" if self.request_id else ""
+        return f"HTTP {self.status}{code}: {self.message} (request: {self.request}{rid})"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, code={self.code!r}, request_id={self.request_id!r})"
+
+
+class BadRequestError(ApiError):
+    """400: the service refused a parameter."""
+
+
+class AuthenticationError(ApiError):
+    """401: the signature, the key or the token was refused."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: authenticated, but not allowed."""
+
+
+class NotFoundError(ApiError):
+    """404."""
+
+
+class RateLimitedError(ApiError):
+    """429, after the retries."""
+
+
+class ServerError(ApiError):
+    """5xx, after the retries."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitedError,
+}
+
+
+def api_error_class(status: int) -> type[ApiError]:
+    """The most specific `ApiError` subclass for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, ApiError)

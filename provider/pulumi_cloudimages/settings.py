@@ -1,0 +1,168 @@
+"""Where to send requests and as whom: region or endpoint, credentials, project.
+
+Each setting comes from the argument when given, else from the environment, in the order of
+`ENVIRONMENT` (the Terraform/bridged-Pulumi `HW_*` names first, then the official SDK's). OpenStack
+`OS_*` variables are never read: an unrelated `OS_AUTH_URL` must not redirect Huawei calls.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import TypedDict
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from typing_extensions import Unpack
+
+from .auth import SignatureAuth, TokenAuth
+from .errors import ConfigurationError
+from .project import ProjectLookup
+
+DEFAULT_CLOUD = "myhuaweicloud.com"
+# Regions whose endpoints live under another domain than DEFAULT_CLOUD (as the official SDK knows them).
+REGION_CLOUDS = {"eu-west-101": "myhuaweicloud.eu"}
+
+ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "region": ("HW_REGION_NAME",),
+    "cloud": ("HW_CLOUD",),
+    "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+    "secret_key": ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
+    "security_token": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+    "project_id": ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
+    "auth_token": ("HW_AUTH_TOKEN",),
+    "iam_endpoint": ("HUAWEICLOUD_SDK_IAM_ENDPOINT",),
+    "max_retries": ("HW_MAX_RETRIES",),
+    "insecure": ("HW_INSECURE",),
+}
+
+
+class ConnectionOptions(TypedDict, total=False):
+    """The keyword arguments that choose where and as whom (None = take it from the environment)."""
+
+    region: str | None
+    endpoint: str | None
+    cloud: str | None
+    iam_endpoint: str | None
+    access_key: str | None
+    secret_key: str | None
+    security_token: str | None
+    auth_token: str | None
+    project_id: str | None
+    insecure: bool | None
+    max_retries: int | None
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
+
+
+class Settings(BaseModel):
+    """Resolved connection settings. Secrets are `SecretStr`: they never show in reprs or messages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str | None = None
+    endpoint: str | None = None
+    cloud: str | None = None
+    iam_endpoint: str | None = None
+    access_key: str | None = None
+    secret_key: SecretStr | None = None
+    security_token: SecretStr | None = None
+    auth_token: SecretStr | None = None
+    project_id: str | None = None
+    insecure: bool = False
+    max_retries: int = 3
+
+    @field_validator("region")
+    @classmethod
+    def _region_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION.match(value):
+            raise ValueError("expected a region name such as cn-north-4 or ap-southeast-1")
+        return value
+
+    @field_validator("endpoint", "iam_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("max_retries")
+    @classmethod
+    def _non_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("expected 0 or more")
+        return value
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **given: Unpack[ConnectionOptions]) -> Settings:
+        """Arguments that are not None, else the environment; then check that they make sense together."""
+        env = os.environ if env is None else env
+        values = {key: value for key, value in given.items() if value is not None}
+        for key, names in ENVIRONMENT.items():
+            if key not in values:
+                found = next((env[name] for name in names if env.get(name)), None)
+                if found is not None:
+                    values[key] = found
+        try:
+            settings = cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = str(first["loc"][0])
+            shown = "***" if key in {"secret_key", "security_token", "auth_token"} else repr(first["input"])
+            raise ConfigurationError(
+                f"invalid setting {key}={shown}: {first['msg'].removeprefix('Value error, ')}"
+            ) from None
+        settings._check_combination()
+        return settings
+
+    def _check_combination(self) -> None:
+        if self.endpoint is None and self.region is None:
+            raise ConfigurationError("no region: set region (or HW_REGION_NAME), or an explicit endpoint")
+        if (self.access_key is None) != (self.secret_key is None):
+            missing = "secret_key (HW_SECRET_KEY)" if self.secret_key is None else "access_key (HW_ACCESS_KEY)"
+            raise ConfigurationError(f"an access key pair needs both halves: {missing} is missing")
+        if self.access_key is not None and self.auth_token is not None:
+            raise ConfigurationError("both an access key pair and an auth_token are set; keep one of them")
+        if self.security_token is not None and self.access_key is None:
+            raise ConfigurationError("security_token is only used with an access key pair (temporary credentials)")
+        if self.access_key is None and self.auth_token is None and self.endpoint is None:
+            raise ConfigurationError(
+                "no credentials: set access_key and secret_key (HW_ACCESS_KEY, HW_SECRET_KEY) or auth_token "
+                "(HW_AUTH_TOKEN)"
+            )
+        if self.access_key is not None and self.project_id is None and self.region is None:
+            raise ConfigurationError(
+                "AK/SK signing needs a project: set project_id (HW_PROJECT_ID), or a region to discover it"
+            )
+
+    def domain(self) -> str:
+        return self.cloud or REGION_CLOUDS.get(self.region or "", DEFAULT_CLOUD)
+
+    def ims_endpoint(self) -> str:
+        return self.endpoint or f"https://ims.{self.region}.{self.domain()}"
+
+    def iam(self) -> str:
+        return self.iam_endpoint or f"https://iam.{self.region}.{self.domain()}"
+
+    def auth(self) -> httpx.Auth | None:
+        """How to authenticate: AK/SK signing, an IAM token, or nothing (a local emulator)."""
+        if self.access_key is not None and self.secret_key is not None:
+            project: str | ProjectLookup | None = self.project_id or ProjectLookup(
+                self.iam(), str(self.region), self.access_key
+            )
+            return SignatureAuth(
+                self.access_key,
+                self.secret_key.get_secret_value(),
+                security_token=self.security_token.get_secret_value() if self.security_token else None,
+                project=project,
+            )
+        if self.auth_token is not None:
+            return TokenAuth(self.auth_token.get_secret_value(), project_id=self.project_id)
+        return None
+
+    def anonymous_headers(self) -> dict[str, str]:
+        """Unsigned requests (a local emulator) still name their project."""
+        anonymous = self.access_key is None and self.auth_token is None
+        return {"X-Project-Id": self.project_id} if anonymous and self.project_id else {}
