@@ -73,9 +73,9 @@ class TimeFilter(BaseModel):
     def _parse_wire_form(cls, data: Any) -> Any:
         if not isinstance(data, str):
             return data
-        op, sep, text = data.partition(":")
-        if not sep:
-            raise ValueError(f"expected OP:TIME with OP one of {_quoted(get_args(TimeOperator))}")
+        op, _, text = data.partition(":")
+        if op not in get_args(TimeOperator):
+            raise ValueError(f"expected OP:TIME, OP one of {_quoted(get_args(TimeOperator))}, not {op!r}")
         for fmt in _TIME_FORMATS:
             try:
                 return {"op": op, "time": datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)}

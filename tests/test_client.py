@@ -1,0 +1,302 @@
+"""The clients over httpx's MockTransport: paging, retries, errors, project discovery (sync and async).
+
+The same behaviours over real HTTP against the emulator are in test_emulator_*.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from pulumi_cloudimages import (
+    ApiError,
+    AsyncImsClient,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ImageQuery,
+    ImsClient,
+    InvalidResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from pulumi_cloudimages.project import ProjectLookup
+
+SK = "SECRET-KEY-VALUE-0123456789"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeIms:
+    """Serves `count` images by marker paging, and records each request."""
+
+    def __init__(self, count: int, *, next_marker: bool = False) -> None:
+        self.ids = [f"img-{i:05d}" for i in range(count)]
+        self.next_marker = next_marker
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        params = request.url.params
+        start = self.ids.index(params["marker"]) + 1 if "marker" in params else 0
+        page = self.ids[start : start + int(params.get("limit", 500))]
+        body: dict[str, Any] = {"images": [{"id": i, "name": f"image {i}"} for i in page]}
+        if self.next_marker and page and start + len(page) < len(self.ids):
+            body["page_info"] = {"next_marker": page[-1]}
+        return httpx.Response(200, json=body, headers={"X-Request-Id": f"req-{len(self.requests)}"})
+
+
+def client(handler: Handler, **options: Any) -> ImsClient:
+    options = {"endpoint": "https://ims.test", "backoff": 0.0, **options}
+    return ImsClient(transport=httpx.MockTransport(handler), **options)
+
+
+def async_client(handler: Handler, **options: Any) -> AsyncImsClient:
+    options = {"endpoint": "https://ims.test", "backoff": 0.0, **options}
+    return AsyncImsClient(transport=httpx.MockTransport(handler), **options)
+
+
+def sequence(*responses: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
+    """A handler that answers with `responses` in turn, and the list of requests it saw."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = responses[min(len(seen), len(responses)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)  # a fresh copy
+
+    return handler, seen
+
+
+OK = httpx.Response(200, json={"images": [{"id": "a"}]})
+
+
+# --- paging ---------------------------------------------------------------------------------------
+
+
+def test_paging_follows_markers_to_the_end() -> None:
+    ims = FakeIms(1234)
+    with client(ims) as c:
+        images = c.list_images(imagetype="gold")
+    assert [i.id for i in images] == ims.ids
+    markers = [r.url.params.get("marker") for r in ims.requests]
+    assert markers == [None, "img-00499", "img-00999"]
+    assert all(r.url.params["__imagetype"] == "gold" for r in ims.requests)
+
+
+def test_a_full_last_page_costs_one_empty_page_and_next_marker_is_honoured() -> None:
+    exact = FakeIms(1000)
+    with client(exact) as c:
+        assert len(c.list_images()) == 1000
+    assert len(exact.requests) == 3  # the third, empty, says it is the end
+
+    told = FakeIms(1000, next_marker=True)
+    with client(told) as c:
+        assert len(c.list_images()) == 1000
+    assert len(told.requests) == 3
+
+
+def test_max_results_caps_the_total_and_the_last_request() -> None:
+    ims = FakeIms(5000)
+    with client(ims) as c:
+        images = c.list_images(ImageQuery(limit=200), max_results=450)
+    assert len(images) == 450
+    assert [r.url.params["limit"] for r in ims.requests] == ["200", "200", "50"]
+
+
+def test_iter_images_streams_page_by_page() -> None:
+    ims = FakeIms(1500)
+    with client(ims) as c:
+        stream = c.iter_images()
+        first = next(stream)
+        assert first.id == "img-00000" and len(ims.requests) == 1
+        assert sum(1 for _ in stream) == 1499
+
+
+def test_a_repeated_marker_fails_instead_of_looping() -> None:
+    page = httpx.Response(200, json={"images": [{"id": "x"}], "page_info": {"next_marker": "same"}})
+    handler, seen = sequence(page)
+    with client(handler) as c, pytest.raises(InvalidResponseError, match="marker 'same' twice"):
+        c.list_images()
+    assert len(seen) == 2
+
+
+def test_query_and_keyword_filters_are_exclusive() -> None:
+    with client(FakeIms(1)) as c, pytest.raises(TypeError, match="either"):
+        c.list_images(ImageQuery(), platform="Ubuntu")
+
+
+# --- retries --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_transient_statuses_are_retried(status: int) -> None:
+    handler, seen = sequence(httpx.Response(status, headers={"Retry-After": "0"}), OK)
+    with client(handler) as c:
+        assert [i.id for i in c.list_images()] == ["a"]
+    assert len(seen) == 2
+    assert seen[0].headers.get("X-Sdk-Date") is None  # unsigned client: no credentials configured
+
+
+def test_retries_are_bounded_and_then_raise_with_the_last_answer() -> None:
+    handler, seen = sequence(httpx.Response(503, json={"error": {"code": "IMG.0500", "message": "busy"}}))
+    with client(handler, max_retries=2) as c, pytest.raises(ServerError, match="HTTP 503 IMG.0500: busy"):
+        c.list_images()
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError)],
+)
+def test_client_errors_are_never_retried(status: int, error: type[ApiError]) -> None:
+    handler, seen = sequence(httpx.Response(status, json={"error": {"code": "IMG.0001", "message": "no"}}))
+    with client(handler) as c, pytest.raises(error):
+        c.list_images()
+    assert len(seen) == 1
+
+
+def test_connection_errors_are_retried_then_reported() -> None:
+    handler, seen = sequence(httpx.ConnectError("refused"), OK)
+    with client(handler) as c:
+        assert len(c.list_images()) == 1
+    handler, seen = sequence(httpx.ReadTimeout("slow"))
+    with client(handler, max_retries=1) as c, pytest.raises(TransportError, match="after 2 tries: ReadTimeout"):
+        c.list_images()
+    assert len(seen) == 2
+
+
+def test_retry_after_is_honoured() -> None:
+    waits: list[float] = []
+    handler, _ = sequence(httpx.Response(429, headers={"Retry-After": "7"}), OK)
+    with client(handler) as c:
+        assert c.retry.after_response(1, httpx.Response(429, headers={"Retry-After": "7"})) == 7.0
+        assert c.retry.after_response(4, httpx.Response(429, headers={"Retry-After": "7"})) is None
+        waits.append(c.retry.after_response(1, httpx.Response(429)) or 0.0)
+    assert waits == [0.0]  # backoff=0: no Retry-After, no wait
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+def test_ims_error_shape() -> None:
+    body = {"error": {"code": "IMG.0024", "message": "The imagetype is invalid."}}
+    handler, _ = sequence(httpx.Response(400, json=body, headers={"X-Request-Id": "r-1"}))
+    with client(handler) as c, pytest.raises(BadRequestError) as caught:
+        c.list_images(imagetype="gold")
+    error = caught.value
+    assert (error.status, error.code, error.message, error.request_id) == (
+        400,
+        "IMG.0024",
+        "The imagetype is invalid.",
+        "r-1",
+    )
+    assert str(error.request) == "GET /v2/cloudimages?__imagetype=gold&limit=500"
+    assert "request ID r-1" in str(error)
+
+
+def test_gateway_error_shape_and_no_secret_anywhere() -> None:
+    body = {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information", "request_id": "g-9"}
+    handler, _ = sequence(httpx.Response(401, json=body))
+    with (
+        client(handler, access_key="AK1", secret_key=SK, project_id="p1", security_token="STS-TOKEN") as c,
+        pytest.raises(AuthenticationError) as caught,
+    ):
+        c.list_images()
+    error = caught.value
+    assert (error.code, error.request_id) == ("APIGW.0301", "g-9")
+    for text in (str(error), repr(error), repr(c), repr(c.settings)):
+        assert SK not in text and "STS-TOKEN" not in text and "Signature=" not in text
+
+
+def test_a_non_json_error_body_gives_an_excerpt() -> None:
+    html = "<html><body>" + "Bad gateway " * 50 + "</body></html>"
+    handler, _ = sequence(httpx.Response(502, text=html, headers={"Content-Type": "text/html"}))
+    with client(handler, max_retries=0) as c, pytest.raises(ServerError) as caught:
+        c.list_images()
+    assert "not the documented JSON (text/html): '<html><body>Bad gateway" in str(caught.value)
+    assert "..." in str(caught.value) and len(str(caught.value)) < 400
+
+
+def test_a_200_that_is_not_an_image_list() -> None:
+    handler, _ = sequence(httpx.Response(200, text="<html>login</html>"))
+    with client(handler) as c, pytest.raises(InvalidResponseError, match="not an image list.*<html>login"):
+        c.list_images()
+
+
+# --- project discovery ----------------------------------------------------------------------------
+
+
+def iam_and_ims(projects: list[dict[str, str]]) -> tuple[Handler, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host.startswith("iam."):
+            return httpx.Response(200, json={"projects": projects})
+        return httpx.Response(200, json={"images": []})
+
+    return handler, seen
+
+
+def test_the_project_is_discovered_once_per_process() -> None:
+    ProjectLookup.forget_all()
+    handler, seen = iam_and_ims([{"id": "proj-42", "name": "cn-north-4"}])
+    for _ in range(2):
+        with ImsClient(
+            region="cn-north-4", access_key="AK1", secret_key=SK, transport=httpx.MockTransport(handler)
+        ) as c:
+            c.list_images()
+    hosts = [r.url.host for r in seen]
+    assert hosts == ["iam.cn-north-4.myhuaweicloud.com"] + ["ims.cn-north-4.myhuaweicloud.com"] * 2
+    assert str(seen[0].url) == "https://iam.cn-north-4.myhuaweicloud.com/v3/projects?name=cn-north-4"
+    assert seen[0].headers["Authorization"].startswith("SDK-HMAC-SHA256 Access=AK1")
+    assert "X-Project-Id" not in seen[0].headers
+    assert all(r.headers["X-Project-Id"] == "proj-42" for r in seen[1:])
+
+
+def test_discovery_needs_exactly_one_project() -> None:
+    ProjectLookup.forget_all()
+    handler, _ = iam_and_ims([])
+    with (
+        ImsClient(region="cn-north-4", access_key="AK1", secret_key=SK, transport=httpx.MockTransport(handler)) as c,
+        pytest.raises(ConfigurationError, match="knows 0 projects named 'cn-north-4'"),
+    ):
+        c.list_images()
+
+
+# --- async ----------------------------------------------------------------------------------------
+
+
+def test_the_async_client_pages_retries_and_streams_like_the_sync_one() -> None:
+    ims = FakeIms(1100)
+    flaky, flaky_seen = sequence(httpx.Response(503), httpx.ConnectError("x"), OK)
+
+    async def main() -> None:
+        async with async_client(ims) as c:
+            assert [i.id for i in await c.list_images(max_results=1050)] == ims.ids[:1050]
+            assert [i.id async for i in c.iter_images(limit=1000)][-1] == ims.ids[-1]
+        async with async_client(flaky) as c:
+            assert len(await c.list_images()) == 1
+        async with async_client(sequence(httpx.Response(404))[0]) as c:
+            with pytest.raises(NotFoundError):
+                await c.list_images()
+
+    asyncio.run(main())
+    assert [r.url.params["limit"] for r in ims.requests[:3]] == ["500", "500", "50"]
+    assert len(flaky_seen) == 3
+
+
+def test_rate_limited_after_the_retries() -> None:
+    handler, seen = sequence(httpx.Response(429, headers={"Retry-After": "0"}))
+    with client(handler, max_retries=1) as c, pytest.raises(RateLimitedError):
+        c.list_images()
+    assert len(seen) == 2
