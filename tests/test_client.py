@@ -148,7 +148,7 @@ def test_transient_statuses_are_retried(status: int) -> None:
 
 def test_retries_are_bounded_and_then_raise_with_the_last_answer() -> None:
     handler, seen = sequence(httpx.Response(503, json={"error": {"code": "IMG.0500", "message": "busy"}}))
-    with client(handler, max_retries=2) as c, pytest.raises(ServerError, match="HTTP 503 IMG.0500: busy"):
+    with client(handler, max_retries=2) as c, pytest.raises(ServerError, match=r"HTTP 503 IMG\.0500: busy"):
         c.list_images()
     assert len(seen) == 3
 
@@ -228,7 +228,7 @@ def test_a_non_json_error_body_gives_an_excerpt() -> None:
 
 def test_a_200_that_is_not_an_image_list() -> None:
     handler, _ = sequence(httpx.Response(200, text="<html>login</html>"))
-    with client(handler) as c, pytest.raises(InvalidResponseError, match="not an image list.*<html>login"):
+    with client(handler) as c, pytest.raises(InvalidResponseError, match=r"not an image list.*<html>login"):
         c.list_images()
 
 

@@ -133,9 +133,7 @@ def _combinable(filters: dict[str, Any]) -> bool:
     return not any(flag in filters and set(excluded) & filters.keys() for flag, excluded in _EXCLUSIONS.items())
 
 
-VALID_FILTERS = st.fixed_dictionaries({}, optional={name: _strategy(name) for name in FILTER_NAMES}).filter(
-    _combinable
-)
+VALID_FILTERS = st.fixed_dictionaries({}, optional={name: _strategy(name) for name in FILTER_NAMES}).filter(_combinable)
 
 
 @given(VALID_FILTERS)

@@ -1,0 +1,142 @@
+"""Running the emulator: in-process for tests (`Emulator`), or as a server (`serve`, behind `cloudimages serve`)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from typing_extensions import Self
+
+from ..client import ImsClient
+from .app import Credential, EmulatorState, RecordedRequest, create_app
+from .catalog import Catalog
+from .faults import Fault, FaultKind
+from .sample import sample_catalog
+
+
+def _catalog(catalog: Catalog | str | Path | None) -> Catalog:
+    if catalog is None:
+        return sample_catalog()
+    return catalog if isinstance(catalog, Catalog) else Catalog.load(catalog)
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    # Naming IPPROTO_TCP lets asyncio set TCP_NODELAY on each connection (else small answers wait ~40 ms).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class Emulator:
+    """The emulated IMS on a free local port, for the life of a `with` block.
+
+    ```python
+    with Emulator() as ims:                          # the bundled sample catalog, no credentials needed
+        ims.inject("status", status=503, times=2)    # the next two requests fail
+        images = ims.client(project_id=...).list_images(imagetype="gold")
+    ```
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog | str | Path | None = None,
+        *,
+        credentials: Iterable[Credential | str] = (),
+        tokens: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+    ) -> None:
+        self.state = EmulatorState(
+            catalog=_catalog(catalog),
+            credentials=tuple(c if isinstance(c, Credential) else Credential.parse(c) for c in credentials),
+            tokens=dict(tokens or {}),
+            latency=latency,
+        )
+        self._socket = _bound_socket(host, port)
+        self.url = _url(self._socket)
+        config = uvicorn.Config(create_app(self.state), log_level="critical", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order (faulty ones included)."""
+        return self.state.requests
+
+    def inject(
+        self,
+        kind: FaultKind = "status",
+        *,
+        times: int = 1,
+        status: int | None = None,
+        retry_after: float | None = None,
+        seconds: float = 0.0,
+    ) -> None:
+        """Make the next `times` requests misbehave (see `Fault`)."""
+        default = 502 if kind == "html" else 503
+        self.state.faults.add(Fault(kind, status or default, retry_after, seconds), times)
+
+    def client(self, **options: Any) -> ImsClient:
+        """An `ImsClient` pointed at this emulator (options as for `ImsClient`)."""
+        return ImsClient(endpoint=self.url, **options)
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="ims-emulator", daemon=True
+        )
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the emulator failed to start")
+            threading.Event().wait(0.005)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve(
+    catalog: str | Path | None,
+    *,
+    host: str,
+    port: int,
+    credentials: Iterable[str],
+    tokens: Mapping[str, str],
+) -> None:
+    """Serve until SIGINT/SIGTERM; the first line on stdout is `listening on URL`."""
+    state = EmulatorState(
+        catalog=_catalog(catalog),
+        credentials=tuple(Credential.parse(c) for c in credentials),
+        tokens=dict(tokens),
+    )
+    sock = _bound_socket(host, port)
+    print(f"listening on {_url(sock)}", flush=True)
+    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", access_log=False)
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again for whoever handled it before; stopping
+    # was the request, so that second delivery is ignored and the command ends with status 0.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: None)
+    uvicorn.Server(config).run(sockets=[sock])
