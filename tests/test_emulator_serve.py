@@ -77,7 +77,7 @@ def test_bad_credentials_options_are_refused() -> None:
     ],
 )
 def test_catalog_errors(data: Any, message: str) -> None:
-    with pytest.raises(CatalogError, match="^cat.json: ") as caught:
+    with pytest.raises(CatalogError, match=r"^cat\.json: ") as caught:
         Catalog.from_data(data, "cat.json")
     assert message in str(caught.value)
 
@@ -86,5 +86,5 @@ def test_unreadable_and_invalid_json_files(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="cannot be read"):
         Catalog.load(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(CatalogError, match="bad.json: not valid JSON"):
+    with pytest.raises(CatalogError, match=r"bad\.json: not valid JSON"):
         Catalog.load(tmp_path / "bad.json")
