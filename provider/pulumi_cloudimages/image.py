@@ -12,16 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
-
-
-def _as_utc(value: datetime) -> datetime:
-    # The API documents UTC times; a time written without a zone is UTC, not local time.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from typing_extensions import Self
 
 
 def format_time(value: datetime) -> str:
     """The API's time format, `2018-09-06T14:03:27Z` (fractions kept when present)."""
+    value = value.astimezone(timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -29,7 +26,10 @@ def _flag_text(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
 
-UtcTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(format_time, when_used="json-unless-none")]
+UtcTime = Annotated[datetime, PlainSerializer(format_time, when_used="json-unless-none")]
+_TIMES = ("created_at", "updated_at", "active_at")
+_SHARED_FIELD_SETS: list[set[str]] = []
+_MAX_SHARED_FIELD_SETS = 32
 # A boolean that travels as the string "true"/"false".
 Flag = Annotated[bool, PlainSerializer(_flag_text, return_type=str | None)]
 
@@ -106,6 +106,25 @@ class Image(BaseModel):
     support_kvm_hi1822_hisriov: Flag | None = _wire("__support_kvm_hi1822_hisriov", "Supports SR-IOV.")
     support_kvm_hi1822_hivirtionet: Flag | None = _wire("__support_kvm_hi1822_hivirtionet", "Supports Virtio-Net.")
     os_shutdown_timeout: str | None = _wire("os_shutdown_timeout", "Time to wait for a graceful shutdown (s).")
+
+    @model_validator(mode="after")
+    def _settle(self) -> Self:
+        """Runs once per image of every page, so it is written for speed and memory."""
+        # The API documents UTC times: one written without a zone is UTC, not local time.
+        for name in _TIMES:
+            value = self.__dict__[name]
+            if value is not None and value.tzinfo is None:
+                self.__dict__[name] = value.replace(tzinfo=timezone.utc)
+        # The images of a listing carry the same fields, so they share one (never mutated, the model
+        # being frozen) set of field names instead of a set each: a third of an image's memory.
+        fields_set = self.__pydantic_fields_set__
+        for shared in _SHARED_FIELD_SETS:
+            if shared == fields_set:
+                object.__setattr__(self, "__pydantic_fields_set__", shared)
+                return self
+        if len(_SHARED_FIELD_SETS) < _MAX_SHARED_FIELD_SETS:
+            _SHARED_FIELD_SETS.append(fields_set)
+        return self
 
     def to_wire(self) -> dict[str, Any]:
         """The wire form: the fields that were present (nulls included), with their wire names."""

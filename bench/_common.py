@@ -1,0 +1,87 @@
+"""Helpers shared by the benchmarks: a scaled catalog, the emulator in its own process, figures."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pulumi_cloudimages.emulator.sample import sample_data
+
+
+def scaled_catalog(count: int) -> Path:
+    """A catalog file of `count` public images: the sample's public images, cloned with new IDs and times."""
+    public = [image for image in sample_data()["images"] if image["visibility"] == "public"]
+    start = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    images = []
+    for n in range(count):
+        image = dict(public[n % len(public)])
+        image_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench:{n}"))
+        created = start + timedelta(minutes=7 * n)
+        image.update(
+            id=image_id,
+            name=f"{image['name']} #{n}",
+            file=f"/v2/images/{image_id}/file",
+            self=f"/v2/images/{image_id}",
+            created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            updated_at=(created + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            __isregistered="true",
+        )
+        images.append(image)
+    path = Path(tempfile.gettempdir()) / f"cloudimages-bench-{count}.json"
+    path.write_text(json.dumps({"images": images}))
+    return path
+
+
+@contextmanager
+def emulator_process(catalog: Path) -> Iterator[str]:
+    """`cloudimages serve` in its own process (so it does not share the measured process), yielding its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pulumi_cloudimages.cli", "serve", "--catalog", str(catalog)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_json(*command: str) -> dict[str, float]:
+    """Run a command that prints one JSON object of figures; return it."""
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(field)
+
+
+def reset_peak_memory() -> float:
+    """Reset this process's peak RSS (Linux clear_refs) and return the current RSS in MB.
+
+    ru_maxrss is not used: it survives exec, so a child reports its parent's peak.
+    """
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS")
+
+
+def peak_memory() -> float:
+    """Peak RSS in MB since the last reset."""
+    return _status_mb("VmHWM")
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
