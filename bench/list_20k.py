@@ -16,11 +16,8 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from _common import emulator_process, median, peak_memory, reset_peak_memory, run_json, scaled_catalog  # noqa: E402
+from _common import emulator_process, median, peak_memory, reset_peak_memory, run_json, scaled_catalog
 
 PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 AK, SK = "AKBENCH", "SKBENCH"
