@@ -41,8 +41,11 @@ def scaled_catalog(count: int) -> Path:
 
 
 @contextmanager
-def emulator_process(catalog: Path) -> Iterator[str]:
-    """`cloudimages serve` in its own process (so it does not share the measured process), yielding its URL."""
+def emulator_process(catalog: Path) -> Iterator[subprocess.Popen[str]]:
+    """`cloudimages serve` in its own process (so it does not share the measured process).
+
+    The process is yielded with its URL as `.url` (the first line it prints).
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "pulumi_cloudimages.cli", "serve", "--catalog", str(catalog)],
         stdout=subprocess.PIPE,
@@ -50,7 +53,8 @@ def emulator_process(catalog: Path) -> Iterator[str]:
     )
     try:
         assert process.stdout is not None
-        yield process.stdout.readline().split()[-1]
+        process.url = process.stdout.readline().split()[-1]  # type: ignore[attr-defined]
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -62,8 +66,8 @@ def run_json(*command: str) -> dict[str, float]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def _status_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _status_mb(field: str, pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise LookupError(field)
@@ -78,9 +82,14 @@ def reset_peak_memory() -> float:
     return _status_mb("VmRSS")
 
 
-def peak_memory() -> float:
+def peak_memory(pid: int | str = "self") -> float:
     """Peak RSS in MB since the last reset."""
-    return _status_mb("VmHWM")
+    return _status_mb("VmHWM", pid)
+
+
+def memory(pid: int | str = "self") -> float:
+    """Current RSS in MB."""
+    return _status_mb("VmRSS", pid)
 
 
 def median(values: list[float]) -> float:

@@ -104,7 +104,8 @@ def main() -> None:
         measure(args.measure, args.url)
         return
     figures: dict[str, dict[str, list[float]]] = {k: {"seconds": [], "peak_mb": []} for k in CLIENTS}
-    with emulator_process(scaled_catalog(TOTAL)) as url:
+    with emulator_process(scaled_catalog(TOTAL)) as server:
+        url = server.url  # type: ignore[attr-defined]
         run_json(sys.executable, __file__, "--measure", "floor", "--url", url)  # the server's first sort
         for _ in range(args.runs):
             for kind in CLIENTS:  # interleaved, so drift of the machine hits all alike

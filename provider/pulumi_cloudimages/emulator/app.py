@@ -101,7 +101,7 @@ class Result:
 def _sort_key(name: str) -> Callable[[StoredImage], tuple[Any, ...]]:
     # Ties are broken by id in the same direction, so pages are stable; missing values sort first.
     def key(image: StoredImage) -> tuple[Any, ...]:
-        value = image.created if name == "created_at" else image.wire.get(name)
+        value = image.created if name == "created_at" else image.fields.get(name)
         return (value is not None, 0 if value is None else value, image.id)
 
     return key

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from ..image import Image
+from .filters import MATCHED_FIELDS
 
 MemberState = Literal["accepted", "pending", "rejected"]
 
@@ -33,16 +34,16 @@ class _Extras(BaseModel):
 
 
 class StoredImage:
-    """One image as served: its wire form, its serialized bytes, and the values sorting needs."""
+    """One image as served: its serialized wire form, and the fields and times that filters and sorting read."""
 
-    __slots__ = ("body", "created", "id", "updated", "wire")
+    __slots__ = ("body", "created", "fields", "id", "updated")
 
-    def __init__(self, wire: dict[str, Any], image: Image) -> None:
-        self.wire = wire
+    def __init__(self, wire: dict[str, Any], image: Image, matched: frozenset[str]) -> None:
         self.id: str = wire["id"]
+        self.body = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
+        self.fields = {k: _interned(v) for k, v in wire.items() if k in matched or k.startswith("__support_")}
         self.created: datetime | None = image.created_at
         self.updated: datetime | None = image.updated_at
-        self.body = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass
@@ -50,16 +51,22 @@ class Catalog:
     images: list[StoredImage]
     members: dict[str, dict[str, MemberState]] = field(default_factory=dict)
     flavors: dict[str, dict[str, str]] = field(default_factory=dict)
+    _visible: dict[str | None, list[StoredImage]] = field(default_factory=dict, repr=False)
 
     def visible_to(self, project: str | None) -> list[StoredImage]:
         """Public images, the project's own, and those shared with it; never unregistered ones."""
+        if project not in self._visible:
+            self._visible[project] = self._find_visible(project)
+        return self._visible[project]
+
+    def _find_visible(self, project: str | None) -> list[StoredImage]:
         return [
             image
             for image in self.images
-            if image.wire.get("__isregistered") != "false"
+            if image.fields.get("__isregistered") != "false"
             and (
-                image.wire.get("visibility") == "public"
-                or (project is not None and image.wire.get("owner") == project)
+                image.fields.get("visibility") == "public"
+                or (project is not None and image.fields.get("owner") == project)
                 or self.membership(image.id, project) is not None
             )
         ]
@@ -69,11 +76,21 @@ class Catalog:
 
     @classmethod
     def from_data(cls, data: Any, source: str) -> Catalog:
+        """A catalog from parsed JSON. `data["images"]` is consumed (emptied as it is read), so that a
+        large catalog is never in memory twice: once as parsed JSON and once as served."""
         if not isinstance(data, Mapping) or not isinstance(data.get("images"), list):
             raise CatalogError(f'{source}: expected a JSON object with an "images" list')
+        try:
+            extras = _Extras.model_validate({k: data[k] for k in ("members", "flavors") if k in data})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise CatalogError(f"{source}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        matched = MATCHED_FIELDS | {name for flavor in extras.flavors.values() for name in flavor}
         images: list[StoredImage] = []
         seen: set[str] = set()
-        for index, wire in enumerate(data["images"]):
+        raw: list[Any] = data["images"]
+        for index in range(len(raw)):
+            wire, raw[index] = raw[index], None
             where = f"{source}: image #{index}"
             if not isinstance(wire, dict) or not isinstance(wire.get("id"), str) or not wire["id"]:
                 raise CatalogError(f"{where}: field id: every image needs a non-empty string id")
@@ -82,18 +99,14 @@ class Catalog:
                 raise CatalogError(f"{where}: field id: the id is used by an earlier image too")
             seen.add(wire["id"])
             try:
-                image = Image.model_validate(_interned(wire))
+                image = Image.model_validate(wire)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise CatalogError(
                     f"{where}: field {first['loc'][0]}: {first['msg']} (got {first['input']!r})"
                 ) from None
-            images.append(StoredImage(wire, image))
-        try:
-            extras = _Extras.model_validate({k: data[k] for k in ("members", "flavors") if k in data})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise CatalogError(f"{source}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+            images.append(StoredImage(wire, image, matched))
+        raw.clear()
         unknown = sorted(set(extras.members) - seen)
         if unknown:
             raise CatalogError(f"{source}: members: image {unknown[0]} is not in the catalog")
@@ -110,10 +123,7 @@ class Catalog:
         return cls.from_data(data, str(path))
 
 
-def _interned(wire: dict[str, Any]) -> dict[str, Any]:
-    # Large catalogs repeat the same short values ("true", "active", "Ubuntu") on every image; interning
-    # them in place keeps a 100,000-image catalog well inside the memory target.
-    for key, value in wire.items():
-        if isinstance(value, str) and len(value) <= 40:
-            wire[key] = sys.intern(value)
-    return wire
+def _interned(value: Any) -> Any:
+    # Large catalogs repeat the same short values ("true", "active", "Ubuntu") on every image: one copy
+    # each keeps a 100,000-image catalog inside its memory target. Long values (IDs, names) are unique.
+    return sys.intern(value) if isinstance(value, str) and len(value) <= 16 else value

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog, StoredImage
+if TYPE_CHECKING:
+    from .catalog import Catalog, StoredImage
 
 
 class BadParameter(Exception):
@@ -27,6 +28,12 @@ EQUALITY_FIELDS = (
     "__isregistered", "__imagetype", "visibility", "owner", "id", "status", "name", "container_format",
     "disk_format", "__os_bit", "__platform", "__os_type", "virtual_env_type", "__system__cmkid",
 )  # fmt: skip
+
+# What the service reads to filter or sort on, besides every `__support_*` flag, the times, and the
+# fields that flavors require. The catalog keeps just these for matching; the rest is only sent back.
+MATCHED_FIELDS = frozenset(
+    {*EQUALITY_FIELDS, "protected", "__whole_image", "min_ram", "min_disk", "tags", "enterprise_project_id", "size"}
+)
 
 ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "__imagetype": ("gold", "private", "shared", "market"),
@@ -56,7 +63,7 @@ TIME_OPERATORS: dict[str, Callable[[datetime, datetime], bool]] = {
     "neq": lambda a, b: a != b,
 }
 
-Test = Callable[[StoredImage], bool]
+Test = Callable[["StoredImage"], bool]
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def parse_listing(params: Mapping[str, str], catalog: Catalog, project: str | No
 
 
 def _equals(name: str, value: str) -> Test:
-    return lambda image: _text(image.wire.get(name)) == value
+    return lambda image: _text(image.fields.get(name)) == value
 
 
 def _text(value: Any) -> str | None:
@@ -128,8 +135,8 @@ def _boolean(name: str, value: str) -> bool:
 
 def _equals_bool(name: str, wanted: bool) -> Test:
     if name == "__whole_image":  # absent means a system-disk image: false
-        return lambda image: bool(image.wire.get(name, False)) == wanted
-    return lambda image: image.wire.get(name) is wanted
+        return lambda image: bool(image.fields.get(name, False)) == wanted
+    return lambda image: image.fields.get(name) is wanted
 
 
 def _integer(name: str, value: str) -> int:
@@ -139,7 +146,7 @@ def _integer(name: str, value: str) -> int:
 
 
 def _equals_int(name: str, wanted: int) -> Test:
-    return lambda image: image.wire.get(name) == wanted
+    return lambda image: image.fields.get(name) == wanted
 
 
 def parse_time(text: str) -> datetime:
@@ -170,7 +177,7 @@ def _time_test(name: str, value: str) -> Test:
 
 def _has_tag(value: str) -> Test:
     dotted = value.replace("=", ".", 1)  # tags written Key.Value are queried as Key=Value
-    return lambda image: any(tag in (value, dotted) for tag in image.wire.get("tags") or ())
+    return lambda image: any(tag in (value, dotted) for tag in image.fields.get("tags") or ())
 
 
 def _member(catalog: Catalog, project: str | None, state: str) -> Test:
@@ -178,21 +185,21 @@ def _member(catalog: Catalog, project: str | None, state: str) -> Test:
 
 
 def _architecture(arm: bool) -> Test:
-    return lambda image: (image.wire.get("__support_arm") == "true") == arm
+    return lambda image: (image.fields.get("__support_arm") == "true") == arm
 
 
 def _runs_on(requirements: Mapping[str, str] | None) -> Test:
     if requirements is None:  # an unknown flavor matches nothing
         return lambda image: False
-    return lambda image: all(_text(image.wire.get(k)) == v for k, v in requirements.items())
+    return lambda image: all(_text(image.fields.get(k)) == v for k, v in requirements.items())
 
 
 def _enterprise_project(value: str) -> Test | None:
     if value == "all_granted_eps":
         return None
     if value == "0":
-        return lambda image: image.wire.get("enterprise_project_id") in (None, "0")
-    return lambda image: image.wire.get("enterprise_project_id") == value
+        return lambda image: image.fields.get("enterprise_project_id") in (None, "0")
+    return lambda image: image.fields.get("enterprise_project_id") == value
 
 
 def _limit(value: str | None) -> int:
