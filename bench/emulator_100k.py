@@ -16,6 +16,7 @@ import statistics
 import time
 
 import httpx
+
 from _common import emulator_process, memory, peak_memory, scaled_catalog
 
 PAGE = 500
