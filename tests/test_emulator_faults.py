@@ -14,7 +14,7 @@ from pulumi_cloudimages.emulator.faults import Fault
 def test_status_faults_are_retried(ims_emulator: Emulator, status: int) -> None:
     ims_emulator.inject("status", status=status, times=2, retry_after=0)
     with ims_emulator.client(project_id=PROJECT_A, backoff=0) as ims:
-        assert ims.list_images(name="Fedora 38 64bit")[0].name == "Fedora 38 64bit"
+        assert ims.list_images(name="Fedora 38 64bit 20231117")[0].name == "Fedora 38 64bit 20231117"
     assert len(ims_emulator.requests) == 3
 
 

@@ -38,7 +38,7 @@ def sdk(emulator: Emulator, secret_key: str = SK) -> SdkClient:
 def test_the_sdk_lists_with_filters(emulator: Emulator) -> None:
     response = sdk(emulator).list_images(ListImagesRequest(imagetype="gold", platform="Debian", support_kvm="true"))
     names = {image.name for image in response.images}
-    assert "Debian 12.0.0 64bit" in names and "Debian 12.0.0 64bit (withdrawn)" not in names
+    assert "Debian 12.0.0 64bit 20240823" in names and "Debian 12.0.0 64bit (withdrawn)" not in names
     assert all(image.platform == "Debian" and image.imagetype == "gold" for image in response.images)
 
 

@@ -6,6 +6,9 @@ CloudImagesError
 ├── ConfigurationError       missing or contradictory region, endpoint or credentials
 ├── TransportError           the service could not be reached (after the retries)
 ├── InvalidResponseError     the service answered something that is not the documented shape
+├── SelectionError           the images found do not give the one image asked for
+│   ├── NoMatchError             none matched (the message says which filter excluded what)
+│   └── AmbiguousMatchError      several matched and nothing said how to choose
 └── ApiError                 the service answered with an error status
     ├── BadRequestError          400
     ├── AuthenticationError      401
@@ -42,6 +45,18 @@ class TransportError(CloudImagesError):
 
 class InvalidResponseError(CloudImagesError):
     """The service answered, but not with the documented shape (non-JSON body, a paging loop...)."""
+
+
+class SelectionError(CloudImagesError):
+    """The images found do not give the one image asked for."""
+
+
+class NoMatchError(SelectionError):
+    """No image matched; the message shows the query sent, the client-side filters and the near misses."""
+
+
+class AmbiguousMatchError(SelectionError):
+    """Several images matched and neither most_recent nor return_all was set."""
 
 
 @dataclass(frozen=True)

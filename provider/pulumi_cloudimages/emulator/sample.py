@@ -105,9 +105,8 @@ def _public_images() -> list[dict[str, Any]]:
     for platform, os_type, label, first, builds, arm in _LINES:
         start = datetime.fromisoformat(first).replace(tzinfo=timezone.utc, hour=8)
         dates = [d for d in (start + i * _BUILD_INTERVAL for i in range(builds)) if d < _LAST_DAY]
-        for n, created in enumerate(dates):
-            newest = n == len(dates) - 1
-            name = label if newest else f"{label} ({created:%Y%m%d})"
+        for created in dates:
+            name = f"{label} {created:%Y%m%d}"  # builds of a line differ by their date, as public images do
             common = {
                 "__platform": platform,
                 "__os_type": os_type,
