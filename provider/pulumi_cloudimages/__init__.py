@@ -1,8 +1,11 @@
 """pulumi-cloudimages: find Huawei Cloud machine images (IMS `GET /v2/cloudimages`)."""
 
+from typing import TYPE_CHECKING
+
 from .auth import SignatureAuth, TokenAuth
 from .client import AsyncImsClient, ImsClient
 from .errors import (
+    AmbiguousMatchError,
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -10,35 +13,63 @@ from .errors import (
     ConfigurationError,
     InvalidQueryError,
     InvalidResponseError,
+    NoMatchError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    SelectionError,
     ServerError,
     TransportError,
 )
 from .image import Image
 from .query import ImageQuery, TimeFilter
+from .selection import Selection
 from .settings import Settings
 
+# The Pulumi functions load the Pulumi SDK; they are imported on first use, so that the client and the
+# command line start without it.
+if TYPE_CHECKING:
+    from .functions import GetImagesError, GetImagesResult, ImageResult, get_images, get_images_output
+
+_PULUMI_NAMES = ("GetImagesError", "GetImagesResult", "ImageResult", "get_images", "get_images_output")
+
+
+def __getattr__(name: str) -> object:
+    if name in _PULUMI_NAMES:
+        from . import functions
+
+        return getattr(functions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "AmbiguousMatchError",
     "ApiError",
     "AsyncImsClient",
     "AuthenticationError",
     "BadRequestError",
     "CloudImagesError",
     "ConfigurationError",
+    "GetImagesError",
+    "GetImagesResult",
     "Image",
     "ImageQuery",
+    "ImageResult",
     "ImsClient",
     "InvalidQueryError",
     "InvalidResponseError",
+    "NoMatchError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "Selection",
+    "SelectionError",
     "ServerError",
     "Settings",
     "SignatureAuth",
     "TimeFilter",
     "TokenAuth",
     "TransportError",
+    "get_images",
+    "get_images_output",
 ]

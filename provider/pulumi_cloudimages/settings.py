@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TypedDict
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
@@ -54,6 +54,17 @@ class ConnectionOptions(TypedDict, total=False):
     max_retries: int | None
 
 
+class CallOverrides(BaseModel):
+    """Settings a single lookup may override (the rest come from configuration and the environment)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str | None = Field(None, description="Region for this lookup only, instead of the configured one.")
+    endpoint: str | None = Field(
+        None, description="IMS endpoint URL for this lookup only, instead of the configured one."
+    )
+
+
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
 
@@ -62,17 +73,21 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    region: str | None = None
-    endpoint: str | None = None
-    cloud: str | None = None
-    iam_endpoint: str | None = None
-    access_key: str | None = None
-    secret_key: SecretStr | None = None
-    security_token: SecretStr | None = None
-    auth_token: SecretStr | None = None
-    project_id: str | None = None
-    insecure: bool = False
-    max_retries: int = 3
+    region: str | None = Field(None, description="Region, e.g. cn-north-4 (HW_REGION_NAME).")
+    endpoint: str | None = Field(None, description="IMS endpoint URL instead of the region's (e.g. a local emulator).")
+    cloud: str | None = Field(None, description="Cloud domain (HW_CLOUD); default myhuaweicloud.com.")
+    iam_endpoint: str | None = Field(
+        None, description="IAM endpoint URL for project discovery (HUAWEICLOUD_SDK_IAM_ENDPOINT)."
+    )
+    access_key: str | None = Field(None, description="Access key ID (HW_ACCESS_KEY).")
+    secret_key: SecretStr | None = Field(None, description="Secret access key (HW_SECRET_KEY).")
+    security_token: SecretStr | None = Field(
+        None, description="Security token of temporary credentials (HW_SECURITY_TOKEN)."
+    )
+    auth_token: SecretStr | None = Field(None, description="IAM token, instead of an access key pair (HW_AUTH_TOKEN).")
+    project_id: str | None = Field(None, description="Project ID (HW_PROJECT_ID); discovered from the region if unset.")
+    insecure: bool = Field(False, description="Skip TLS certificate verification (HW_INSECURE).")
+    max_retries: int = Field(3, description="Retries of connection errors, 429 and 5xx answers (HW_MAX_RETRIES).")
 
     @field_validator("region")
     @classmethod

@@ -1,0 +1,205 @@
+"""`get_images` / `get_images_output`: the Pulumi function `cloudimages:index:getImages`.
+
+They have the shape of Pulumi's generated SDKs (keyword arguments in snake_case, an
+`@pulumi.output_type` result, an `_output` form taking Inputs) but run in the program's own process:
+there is no plugin to install. Settings come from the call (`region`, `endpoint`), then the Pulumi
+config namespace `cloudimages` (`region`, `accessKey`, `secretKey`, ...), then the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+from pydantic import BaseModel
+from typing_extensions import Unpack
+
+from ._args import GetImagesArgs, GetImagesOutputArgs
+from .errors import CloudImagesError
+from .image import Image, format_time
+from .lookup import alookup, lookup
+from .naming import camel
+from .query import ImageQuery
+from .selection import Choice, Selection
+from .settings import CallOverrides, Settings
+
+TOKEN = "cloudimages:index:getImages"
+CONFIG_NAMESPACE = "cloudimages"
+
+
+class GetImagesError(pulumi.RunError):
+    """A lookup failed. Pulumi shows the message alone, without a traceback; `__cause__` is the
+    package's own error (`NoMatchError`, `ApiError`, `InvalidQueryError`...)."""
+
+
+class ImageResult(dict[str, Any]):
+    """An image with all its attributes: snake_case properties (`image.os_version`), camelCase keys
+    (`image["osVersion"]`, and in stack outputs). Times are UTC text, e.g. `2018-09-06T14:03:27Z`;
+    `extra` holds the fields the service returned that the model does not name, by wire name."""
+
+    def _translate_property(self, prop: str) -> str:
+        return prop  # keys stay the camelCase Pulumi names
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+# One property per field of the Image model, so the result can never miss one.
+ImageResult.__annotations__ = {name: Any for name in [*Image.model_fields, "extra"]}
+for _name in Image.model_fields:
+    setattr(ImageResult, _name, pulumi.property(camel(_name)))
+ImageResult.extra = pulumi.property("extra")  # type: ignore[attr-defined]
+pulumi.output_type(ImageResult)
+
+
+def _plain(value: Any) -> Any:
+    return format_time(value) if isinstance(value, datetime) else value
+
+
+def image_result(image: Image) -> ImageResult:
+    values = {name: _plain(getattr(image, name)) for name in Image.model_fields}
+    return ImageResult(**values, extra=dict(image.model_extra or {}))
+
+
+@pulumi.output_type
+class GetImagesResult:
+    """What `get_images` returns."""
+
+    def __init__(
+        self,
+        id: str | None,
+        image: ImageResult | None,
+        images: list[ImageResult],
+        ids: list[str],
+        latest_id: str | None,
+        groups: Mapping[str, ImageResult],
+        complete: bool,
+    ) -> None:
+        pulumi.set(self, "id", id)
+        pulumi.set(self, "image", image)
+        pulumi.set(self, "images", images)
+        pulumi.set(self, "ids", ids)
+        pulumi.set(self, "latest_id", latest_id)
+        pulumi.set(self, "groups", groups)
+        pulumi.set(self, "complete", complete)
+
+    @property
+    @pulumi.getter
+    def id(self) -> str | None:
+        """ID of the chosen image (unset with return_all or group_by)."""
+        return pulumi.get(self, "id")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def image(self) -> ImageResult | None:
+        """The chosen image, with all its attributes."""
+        return pulumi.get(self, "image")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def images(self) -> list[ImageResult]:
+        """The matches in selection order; all of them unless `complete` is false."""
+        return pulumi.get(self, "images")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def ids(self) -> list[str]:
+        """IDs of `images`, in the same order."""
+        return pulumi.get(self, "ids")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="latestId")
+    def latest_id(self) -> str | None:
+        """ID of the first match in order: differs from `id` when a pinned image is kept."""
+        return pulumi.get(self, "latest_id")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def groups(self) -> Mapping[str, ImageResult]:
+        """With group_by: the first image of each group (platform or OS version)."""
+        return pulumi.get(self, "groups")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def complete(self) -> bool:
+        """Whether `images` holds every match (false when only the newest were asked for)."""
+        return pulumi.get(self, "complete")  # type: ignore[no-any-return]
+
+
+class AwaitableGetImagesResult(GetImagesResult):
+    def __await__(self) -> Generator[Any, None, GetImagesResult]:
+        if False:  # makes this a generator, as Pulumi's generated SDKs do
+            yield self
+        return self
+
+
+def _result(choice: Choice, kind: type[GetImagesResult]) -> GetImagesResult:
+    images = [image_result(image) for image in choice.images]
+    return kind(
+        id=choice.image.id if choice.image else None,
+        image=image_result(choice.image) if choice.image else None,
+        images=images,
+        ids=[str(image.id) for image in choice.images],
+        latest_id=choice.latest.id if choice.latest else None,
+        groups={key: image_result(image) for key, image in choice.groups.items()},
+        complete=choice.complete,
+    )
+
+
+def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
+    """Split the keyword arguments into filters, selection and settings; None means unset."""
+    given = {key: value for key, value in args.items() if value is not None}
+
+    def take(model: type[BaseModel]) -> dict[str, Any]:
+        return {key: given.pop(key) for key in list(given) if key in model.model_fields}
+
+    selection = Selection.model_validate(take(Selection))
+    overrides = CallOverrides.model_validate(take(CallOverrides))
+    return ImageQuery.model_validate(given), selection, settings(overrides)
+
+
+def settings(overrides: CallOverrides | None = None) -> Settings:
+    """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    given: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        value = getattr(overrides, name, None)
+        if value is None and field.annotation is bool:
+            value = config.get_bool(camel(name))
+        elif value is None and field.annotation is int:
+            value = config.get_int(camel(name))
+        elif value is None:
+            value = config.get(camel(name))
+        given[name] = value
+    return Settings.resolve(**given)
+
+
+def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetImagesArgs]) -> AwaitableGetImagesResult:
+    """Find images by the filters of `GET /v2/cloudimages` and choose one (see `Selection`).
+
+    `opts` is accepted for the shape of Pulumi's SDKs; nothing in it applies to an in-process lookup.
+    """
+    try:
+        choice = lookup(*_parts(args))
+    except CloudImagesError as exc:
+        raise GetImagesError(f"{TOKEN}: {exc}") from exc
+    return _result(choice, AwaitableGetImagesResult)  # type: ignore[return-value]
+
+
+def get_images_output(
+    *, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetImagesOutputArgs]
+) -> pulumi.Output[GetImagesResult]:
+    """`get_images` over Inputs: an unknown input gives an unknown result (no request, as in a preview),
+    and a secret input makes the result secret. Lookups made together run concurrently."""
+
+    async def run(resolved: dict[str, Any]) -> GetImagesResult:
+        try:
+            choice = await alookup(*_parts(resolved))
+        except CloudImagesError as exc:
+            raise GetImagesError(f"{TOKEN}: {exc}") from exc
+        return _result(choice, GetImagesResult)
+
+    return pulumi.Output.from_input(dict(args)).apply(run)

@@ -1,0 +1,220 @@
+"""The Pulumi package schema (`schema.json`) and the typed keyword arguments of the functions
+(`_args.py`), both derived from the models: `ImageQuery` (filters), `Selection`, `CallOverrides`,
+`Image` (the result's image) and `Settings` (configuration).
+
+    uv run python -m pulumi_cloudimages.schema     # rewrites schema.json and _args.py; a test fails when stale
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, SecretStr
+
+from . import query
+from .image import Image
+from .naming import camel
+from .query import ImageQuery, TimeFilter
+from .selection import Selection
+from .settings import CallOverrides, Settings
+
+PACKAGE = "cloudimages"
+FUNCTION = f"{PACKAGE}:index:getImages"
+IMAGE_TYPE = f"{PACKAGE}:index:Image"
+INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
+SECRET_SETTINGS = ("secret_key", "security_token", "auth_token")
+ARGS_MODULE = Path(__file__).with_name("_args.py")
+
+# Every Literal of the models, named: the enumerations of query.py and selection.py.
+_ENUMS: dict[tuple[Any, ...], str] = {
+    get_args(alias): name
+    for module in (query, sys.modules[Selection.__module__])
+    for name, alias in vars(module).items()
+    if get_origin(alias) is Literal
+}
+
+_RESULT_OUTPUTS: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "description": "ID of the chosen image (unset with return_all or group_by)."},
+    "image": {"$ref": f"#/types/{IMAGE_TYPE}", "description": "The chosen image, with all its attributes."},
+    "images": {
+        "type": "array",
+        "items": {"$ref": f"#/types/{IMAGE_TYPE}"},
+        "description": "The matches in selection order; all of them unless `complete` is false.",
+    },
+    "ids": {"type": "array", "items": {"type": "string"}, "description": "IDs of `images`, in the same order."},
+    "latestId": {
+        "type": "string",
+        "description": "ID of the first match in order_by order: differs from id when a pinned image is kept.",
+    },
+    "groups": {
+        "type": "object",
+        "additionalProperties": {"$ref": f"#/types/{IMAGE_TYPE}"},
+        "description": "With group_by: the first image of each group (platform or OS version).",
+    },
+    "complete": {
+        "type": "boolean",
+        "description": "Whether `images` holds every match (false when only the newest were asked for).",
+    },
+}
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside `X | None` and `Annotated[X, ...]`."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = members[0] if len(members) == 1 else annotation
+            if len(members) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def _type_spec(annotation: Any) -> dict[str, Any]:
+    kind = _unwrap(annotation)
+    if get_origin(kind) is Literal:
+        return {"$ref": f"#/types/{PACKAGE}:index:{_ENUMS[get_args(kind)]}"}
+    if get_origin(kind) is list:
+        return {"type": "array", "items": _type_spec(get_args(kind)[0])}
+    simple = {bool: "boolean", int: "integer", str: "string", datetime: "string", TimeFilter: "string",
+              SecretStr: "string"}  # fmt: skip
+    return {"type": simple[kind]}
+
+
+def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    return {
+        camel(name): {**_type_spec(field.annotation), "description": field.description or ""}
+        for name, field in model.model_fields.items()
+    }
+
+
+def _enum_types() -> dict[str, dict[str, Any]]:
+    used = {
+        get_args(_unwrap(field.annotation))
+        for model in INPUT_MODELS
+        for field in model.model_fields.values()
+        if get_origin(_unwrap(field.annotation)) is Literal
+    }
+    return {
+        f"{PACKAGE}:index:{_ENUMS[values]}": {
+            "type": "string",
+            "description": f"The allowed values of {_ENUMS[values]}.",
+            "enum": [{"value": value} for value in values],
+        }
+        for values in sorted(used, key=lambda v: _ENUMS[v])
+    }
+
+
+def _config() -> dict[str, dict[str, Any]]:
+    return {
+        camel(name): {
+            **_type_spec(field.annotation),
+            "description": field.description or "",
+            **({"secret": True} if name in SECRET_SETTINGS else {}),
+        }
+        for name, field in Settings.model_fields.items()
+    }
+
+
+def build_schema() -> dict[str, Any]:
+    inputs: dict[str, dict[str, Any]] = {}
+    for model in INPUT_MODELS:
+        inputs.update(_properties(model))
+    image = _properties(Image)
+    image["extra"] = {
+        "type": "object",
+        "additionalProperties": {"$ref": "pulumi.json#/Any"},
+        "description": "Fields the service returned that the model does not name, by wire name.",
+    }
+    config = _config()
+    return {
+        "name": PACKAGE,
+        "displayName": "Huawei Cloud images",
+        "version": "0.1.0",
+        "description": "Find Huawei Cloud machine images (IMS GET /v2/cloudimages) with every filter typed and a "
+        "stable selection.",
+        "keywords": ["pulumi", "huaweicloud", "ims", "images", "category/cloud"],
+        "license": "Apache-2.0",
+        "config": {"variables": config},
+        "provider": {"description": "Settings of cloudimages lookups.", "inputProperties": config},
+        "types": {
+            **_enum_types(),
+            IMAGE_TYPE: {
+                "type": "object",
+                "description": "An image as GET /v2/cloudimages describes it (times are UTC, "
+                "e.g. 2018-09-06T14:03:27Z).",
+                "properties": image,
+            },
+        },
+        "functions": {
+            FUNCTION: {
+                "description": "Find images by the filters of GET /v2/cloudimages and choose one: exactly one "
+                "match, the newest (most_recent), the highest version, the first of each group, or a pinned one.",
+                "inputs": {"properties": inputs},
+                "outputs": {"properties": _RESULT_OUTPUTS, "required": ["ids", "images", "groups", "complete"]},
+            }
+        },
+        "language": {"python": {"packageName": "pulumi_cloudimages"}},
+    }
+
+
+# --- _args.py -------------------------------------------------------------------------------------
+
+
+def _python_type(annotation: Any) -> str:
+    kind = _unwrap(annotation)
+    if get_origin(kind) is Literal:
+        name = _ENUMS[get_args(kind)]
+    elif kind is TimeFilter:
+        name = "str | TimeFilter"
+    else:
+        name = kind.__name__
+    return f"{name} | None"
+
+
+def build_args_module() -> str:
+    fields = [(name, field) for model in INPUT_MODELS for name, field in model.model_fields.items()]
+    enums = sorted(
+        {_ENUMS[get_args(_unwrap(f.annotation))] for _, f in fields if get_origin(_unwrap(f.annotation)) is Literal}
+    )
+    lines = [
+        '"""The keyword arguments of get_images and get_images_output.',
+        "",
+        "Generated by `python -m pulumi_cloudimages.schema` from ImageQuery, Selection and CallOverrides; do not edit.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TypedDict",
+        "",
+        "import pulumi",
+        "",
+        "from .query import " + ", ".join([*(e for e in enums if hasattr(query, e)), "TimeFilter"]),
+    ]
+    selection_enums = [e for e in enums if not hasattr(query, e)]
+    if selection_enums:
+        lines.append("from .selection import " + ", ".join(selection_enums))
+    for class_name, wrap in (("GetImagesArgs", "{}"), ("GetImagesOutputArgs", "pulumi.Input[{}]")):
+        lines += ["", "", f"class {class_name}(TypedDict, total=False):"]
+        for name, field in fields:
+            lines.append(f"    {name}: {wrap.format(_python_type(field.annotation))}")
+            lines.append(f'    """{field.description}"""')
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    root = Path(argv[0]) if argv else Path.cwd()
+    (root / "schema.json").write_text(json.dumps(build_schema(), indent=2) + "\n")
+    ARGS_MODULE.write_text(build_args_module())
+    print(f"wrote {root / 'schema.json'} and {ARGS_MODULE}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

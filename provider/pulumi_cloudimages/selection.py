@@ -1,0 +1,255 @@
+"""Choosing among the images found: `name_regex`, the orders, exactly-one, `most_recent`, latest per
+group, pinning, and the diagnostics that say why nothing (or too much) matched.
+
+The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth flows: it yields each
+`Fetch` it needs and receives that fetch's images, so the sync and async drivers (`lookup.py`) share it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .auth import canonical_query
+from .client import IMAGES_PATH
+from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
+from .image import Image
+from .query import WIRE_NAMES, ImageQuery
+
+OrderBy = Literal["created", "version"]
+GroupBy = Literal["platform", "os_version"]
+
+# Page sizes when only the newest match is wanted: small enough to cost one short request, larger
+# when a client-side regex may skip many.
+NEWEST_PAGE = 25
+NEWEST_PAGE_WITH_REGEX = 200
+_PROBES = 8  # at most this many extra requests to explain an empty result
+_SHOWN = 5
+
+
+class Selection(BaseModel):
+    """How to choose the image among those the service returns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name_regex: str | None = Field(
+        None, description="Keep only images whose name matches this regular expression (Python syntax, searched)."
+    )
+    most_recent: bool = Field(
+        False, description="Choose the first image in order_by order when several match, instead of failing."
+    )
+    order_by: OrderBy = Field(
+        "created",
+        description="created: newest creation time first (never update time); version: highest OS version, then "
+        "name compared as versions (22.04 > 20.04, 7.10 > 7.9). Ties: name, then ID.",
+    )
+    group_by: GroupBy | None = Field(
+        None, description="Choose the first image of each platform or OS version (returned as groups)."
+    )
+    return_all: bool = Field(False, description="Return every match (images, ids) and choose none.")
+    pinned_id: str | None = Field(
+        None,
+        description="Keep choosing this image while it still matches, even when a newer one appears; "
+        "latest_id then shows the newest match, so moving to it is a deliberate change.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Selection:
+        if self.name_regex is not None:
+            try:
+                re.compile(self.name_regex)
+            except re.error as exc:
+                raise InvalidQueryError(
+                    f"invalid selection: name_regex={self.name_regex!r} is not a regular expression: {exc}"
+                ) from None
+        chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
+        if len(chosen) > 1:
+            raise InvalidQueryError(f"invalid selection: {' and '.join(chosen)} exclude each other; keep one")
+        if self.pinned_id is not None and (self.group_by or self.return_all):
+            raise InvalidQueryError("invalid selection: pinned_id chooses one image; it does not go with group_by "
+                                    "or return_all")  # fmt: skip
+        return self
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """A request the flow needs: `query`, up to `max_results` images (None: every page)."""
+
+    query: ImageQuery
+    max_results: int | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a lookup found.
+
+    `images` are the matches in selection order; `complete` says whether they are all of them (when only
+    the newest is wanted, the service is asked for the newest few, and `images` holds just those).
+    """
+
+    image: Image | None
+    images: tuple[Image, ...]
+    latest: Image | None
+    groups: dict[str, Image] = field(default_factory=dict)
+    complete: bool = True
+
+
+Flow = Generator[Fetch, list[Image], Choice]
+
+
+def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
+    """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`."""
+    pattern = re.compile(selection.name_regex) if selection.name_regex is not None else None
+
+    def keep(image: Image) -> bool:
+        return pattern is None or (image.name is not None and pattern.search(image.name) is not None)
+
+    newest_only = (
+        selection.order_by == "created"
+        and selection.most_recent
+        and not {"sort_key", "sort_dir", "marker"} & query.model_fields_set
+    )
+    if newest_only:
+        sent, found = yield from _newest(query, keep, NEWEST_PAGE if pattern is None else NEWEST_PAGE_WITH_REGEX)
+    else:
+        sent, found = query, (yield Fetch(query))
+    order = ORDERS[selection.order_by]
+    matches = sorted((image for image in found if keep(image)), key=order)
+    if not matches:
+        raise NoMatchError((yield from _explain_no_match(query, sent, selection, found)))
+
+    latest = matches[0]
+    if selection.return_all:
+        return Choice(None, tuple(matches), None)
+    if selection.group_by is not None:
+        return Choice(None, tuple(matches), None, groups=_first_per_group(matches, selection.group_by))
+    if selection.pinned_id is not None:
+        pinned = next((image for image in matches if image.id == selection.pinned_id), None)
+        if pinned is None and newest_only:
+            pinned = next(iter((yield Fetch(query.with_options(id=selection.pinned_id), 1))), None)
+            pinned = pinned if pinned is not None and keep(pinned) else None
+        if pinned is None:
+            raise NoMatchError(
+                f"the pinned image {selection.pinned_id} no longer matches the filters (query sent: "
+                f"{_request(sent)}); the newest match is {_label(latest)}: pin that one to move on"
+            )
+        return Choice(pinned, tuple(matches), latest, complete=not newest_only)
+    if len(matches) > 1 and not selection.most_recent:
+        shown = "; ".join(_label(image) for image in matches[:_SHOWN])
+        more = f" and {len(matches) - _SHOWN} more" if len(matches) > _SHOWN else ""
+        raise AmbiguousMatchError(
+            f"{len(matches)} images match (query sent: {_request(sent)}): {shown}{more}. Set most_recent to take "
+            f"the first in {selection.order_by} order, return_all to get them all, or narrow the filters "
+            f"(name, name_regex, created_at...)"
+        )
+    return Choice(latest, tuple(matches), latest, complete=not newest_only)
+
+
+def _newest(
+    query: ImageQuery, keep: Callable[[Image], bool], page_size: int
+) -> Generator[Fetch, list[Image], tuple[ImageQuery, list[Image]]]:
+    """Ask for the newest images first, page by page, until the newest match and every image created in
+    the same second (a tie, settled by name then ID) are in hand."""
+    size = query.limit or page_size
+    first = query.model_copy(update={"sort_key": "created_at", "sort_dir": "desc", "limit": size})
+    page_query, found, best = first, [], None
+    while True:
+        page = yield Fetch(page_query, size)
+        found += page
+        if best is None:
+            best = next((image for image in page if keep(image)), None)
+        if len(page) < size or (best is not None and _older(page[-1].created_at, best.created_at)):
+            return first, found
+        page_query = page_query.model_copy(update={"marker": page[-1].id})
+
+
+def _older(time: datetime | None, than: datetime | None) -> bool:
+    return than is not None and (time is None or time < than)
+
+
+def _explain_no_match(
+    query: ImageQuery, sent: ImageQuery, selection: Selection, found: list[Image]
+) -> Generator[Fetch, list[Image], str]:
+    lines = [f"no image matches. Query sent: {_request(sent)}"]
+    if found:
+        lines.append(f"The service returned {len(found)} image(s); name_regex {selection.name_regex!r} kept none.")
+        names = [image.name for image in found if image.name]
+        near = difflib.get_close_matches(selection.name_regex or "", names, n=_SHOWN, cutoff=0.0)
+        lines.append(f"Nearest names: {', '.join(map(repr, near))}.")
+        return "\n".join(lines)
+    lines.append("The service returned no image for these filters.")
+    filters = [name for name in query.model_fields_set | set(query.model_extra or {}) if name not in _PAGING]
+    for name in sorted(filters)[:_PROBES]:
+        relaxed = query.model_dump(exclude_none=True)
+        relaxed.pop(name, None)
+        try:
+            probe = ImageQuery.model_validate({**relaxed, "limit": _SHOWN})
+        except InvalidQueryError:  # e.g. member_status without visibility: not a query the service takes
+            continue
+        nearby = yield Fetch(probe, _SHOWN)
+        if nearby:
+            value = getattr(query, name, None) if name in WIRE_NAMES else (query.model_extra or {}).get(name)
+            examples = ", ".join(_label(image) for image in nearby[:3])
+            lines.append(f"Without {name}={_wire_text(value)} the service would return images, e.g. {examples}.")
+    if len(lines) == 2 and len(filters) > 1:
+        lines.append("No single filter is to blame: several exclude everything together.")
+    if query.imagetype != "private" and query.owner is None:
+        lines.append("(Only public images, your project's own and those shared with it are visible.)")
+    return "\n".join(lines)
+
+
+_PAGING = {"marker", "limit", "sort_key", "sort_dir"}
+
+
+def _wire_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(str(value))
+
+
+def _request(query: ImageQuery) -> str:
+    return f"GET {IMAGES_PATH}?{canonical_query(query.to_params())}"
+
+
+def _label(image: Image) -> str:
+    created = image.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if image.created_at else "no creation time"
+    return f"{image.name!r} ({image.id}, created {created})"
+
+
+def _first_per_group(ordered: Iterable[Image], group_by: GroupBy) -> dict[str, Image]:
+    groups: dict[str, Image] = {}
+    for image in ordered:
+        key = getattr(image, group_by)
+        if key is not None and key not in groups:
+            groups[key] = image
+    return groups
+
+
+# --- orders: sort keys, first = chosen -------------------------------------------------------------
+
+
+def _newest_first(image: Image) -> tuple[Any, ...]:
+    created = image.created_at
+    return (created is None, -created.timestamp() if created else 0.0, image.name or "", image.id or "")
+
+
+def _descending_version(text: str | None) -> tuple[int, ...]:
+    # Negated numbers sort high versions first; the final 1 puts 22.04.1 before 22.04 (a longer version
+    # with the same start is the higher one).
+    return (*(-int(part) for part in re.findall(r"\d+", text or "")), 1)
+
+
+def _highest_version_first(image: Image) -> tuple[Any, ...]:
+    return (_descending_version(image.os_version), _descending_version(image.name), *_newest_first(image))
+
+
+ORDERS: dict[OrderBy, Callable[[Image], tuple[Any, ...]]] = {
+    "created": _newest_first,
+    "version": _highest_version_first,
+}
