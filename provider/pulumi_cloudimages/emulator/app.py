@@ -62,6 +62,8 @@ class EmulatorState:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: list[RecordedRequest] = field(default_factory=list)
+    in_flight: int = 0  # requests being answered now, and the most at once: to see that clients overlap
+    peak_in_flight: int = 0
     _results: OrderedDict[tuple[Any, ...], Result] = field(default_factory=OrderedDict)
 
     @property
@@ -113,6 +115,14 @@ class Unauthorized(Exception):
 
 def create_app(state: EmulatorState) -> Starlette:
     async def list_images(request: Request) -> Response:
+        state.in_flight += 1
+        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        try:
+            return await answer(request)
+        finally:
+            state.in_flight -= 1
+
+    async def answer(request: Request) -> Response:
         request_id = uuid.uuid4().hex
         params = dict(parse_qsl(request.url.query, keep_blank_values=True))
         state.requests.append(RecordedRequest(request.url.path, params))

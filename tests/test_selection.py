@@ -1,0 +1,239 @@
+"""Selection over real HTTP against the emulator: exactly one, most_recent and its tie-breaks, version
+order, groups, pinning, the diagnostics of failures, and the number of requests each costs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pulumi_cloudimages import (
+    AmbiguousMatchError,
+    Image,
+    ImageQuery,
+    InvalidQueryError,
+    NoMatchError,
+    Selection,
+    Settings,
+)
+from pulumi_cloudimages.emulator import PROJECT_A, Catalog, Emulator
+from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.lookup import alookup, forget, lookup
+from pulumi_cloudimages.selection import NEWEST_PAGE, ORDERS
+
+WIRE = [i for i in sample_data()["images"] if i.get("__isregistered") == "true"]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def find(emulator: Emulator) -> Iterator[Any]:
+    """`find(filters, **selection)` -> Choice, with the emulator's request log emptied first."""
+    forget()
+    settings = Settings.resolve(env={}, endpoint=emulator.url, project_id=PROJECT_A)
+
+    def run(filters: dict[str, Any], **selection: Any) -> Any:
+        emulator.requests.clear()
+        return lookup(ImageQuery.model_validate(filters), Selection(**selection), settings)
+
+    yield run
+    forget()
+
+
+def _newest(images: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(images, key=lambda i: (-datetime.fromisoformat(i["created_at"][:-1]).timestamp(), i["name"], i["id"]))
+
+
+def test_exactly_one(find: Any) -> None:
+    choice = find({"name": "Fedora 38 64bit 20231117"})
+    assert choice.image.name == "Fedora 38 64bit 20231117" and choice.latest == choice.image
+
+
+def test_several_matches_without_a_rule_name_them(find: Any) -> None:
+    with pytest.raises(AmbiguousMatchError) as caught:
+        find({"imagetype": "gold", "platform": "Fedora"})
+    message = str(caught.value)
+    assert message.startswith("4 images match (query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Fedora)")
+    assert "'Fedora 38 64bit 20231117'" in message and "Set most_recent" in message
+
+
+def test_most_recent_is_newest_by_creation_never_by_update(find: Any) -> None:
+    choice = find({"imagetype": "gold", "platform": "Ubuntu"}, name_regex=r"^Ubuntu 18\.04", most_recent=True)
+    # The "(legacy)" image was re-tagged in 2026 (updated_at) but created in 2018: it must not win.
+    assert choice.image.name == "Ubuntu 18.04 server 64bit 20200205"
+    legacy = next(i for i in choice.images if "legacy" in i.name)
+    assert legacy.updated_at > choice.image.updated_at
+
+
+def test_ties_in_creation_time_are_broken_by_name_then_id(find: Any) -> None:
+    choice = find({"imagetype": "gold", "platform": "Ubuntu"}, name_regex=r"^Ubuntu 22\.04 ", most_recent=True)
+    tied = [i for i in choice.images if i.created_at == choice.image.created_at]
+    assert [i.name for i in tied] == ["Ubuntu 22.04 server 64bit 20240129", "Ubuntu 22.04 server 64bit 20240129 ARM"]
+    assert choice.image.name == "Ubuntu 22.04 server 64bit 20240129"
+
+
+def test_most_recent_with_server_side_filters_costs_one_request(find: Any, emulator: Emulator) -> None:
+    choice = find({"imagetype": "gold", "platform": "Debian"}, most_recent=True)
+    expected = _newest([i for i in WIRE if i.get("__platform") == "Debian" and i["__imagetype"] == "gold"])
+    assert choice.image.id == expected["id"]
+    assert [r.params for r in emulator.requests] == [
+        {"__imagetype": "gold", "__platform": "Debian", "limit": str(NEWEST_PAGE), "sort_dir": "desc",
+         "sort_key": "created_at"}
+    ]  # fmt: skip
+    assert choice.complete is False
+
+
+def test_a_tie_across_pages_is_settled_by_fetching_more() -> None:
+    when = "2025-01-01T00:00:00Z"
+    images = [{"id": f"id-{n:03d}", "name": f"image-{(n * 37) % 60:02d}", "created_at": when} for n in range(60)]
+    images.append({"id": "old", "name": "image-00-old", "created_at": "2024-01-01T00:00:00Z"})
+    with Emulator(Catalog.from_data({"images": [{**i, "visibility": "public"} for i in images]}, "ties")) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        choice = lookup(ImageQuery(), Selection(most_recent=True), settings)
+        assert choice.image.name == "image-00"
+        assert len(emu.requests) == 3  # 25 + 25 tied, then a page that reaches an older image
+
+
+def test_version_order_prefers_the_highest_version(find: Any) -> None:
+    newest = find({"imagetype": "gold", "platform": "EulerOS"}, most_recent=True)
+    highest = find({"imagetype": "gold", "platform": "EulerOS"}, most_recent=True, order_by="version")
+    assert newest.image.name == "EulerOS 2.9 64bit (security update)"  # a later patch of the older line
+    assert highest.image.name == "EulerOS 2.10 64bit 20220917"  # 2.10 > 2.9
+
+
+def test_version_order_compares_numbers_not_text() -> None:
+    def image(name: str, version: str) -> Image:
+        return Image(id=name, name=name, os_version=version, created_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+
+    names = ["CentOS 7.9", "CentOS 7.10", "Ubuntu 20.04", "Ubuntu 22.04", "Ubuntu 22.04.1"]
+    ordered = sorted((image(n, n) for n in names), key=ORDERS["version"])
+    assert [i.name for i in ordered] == ["Ubuntu 22.04.1", "Ubuntu 22.04", "Ubuntu 20.04", "CentOS 7.10", "CentOS 7.9"]
+
+
+TIMES = st.datetimes(datetime(2020, 1, 1), datetime(2020, 1, 3)).map(
+    lambda t: t.replace(minute=0, second=0, microsecond=0, tzinfo=timezone.utc)
+)
+IMAGES = st.lists(
+    st.builds(lambda n, t, i: Image(id=f"id-{i}", name=f"n{n}", created_at=t), st.integers(0, 3), TIMES, st.uuids()),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda i: i.id,
+)
+
+
+@given(IMAGES, st.randoms(use_true_random=False), st.sampled_from(["created", "version"]))
+def test_the_choice_does_not_depend_on_the_order_the_service_answers_in(
+    images: list[Image], rnd: Any, order: str
+) -> None:
+    shuffled = list(images)
+    rnd.shuffle(shuffled)
+    key = ORDERS[order]  # type: ignore[index]
+    assert sorted(shuffled, key=key) == sorted(images, key=key)
+    first = sorted(images, key=key)[0]
+    if order == "created":
+        assert first.created_at == max(i.created_at for i in images if i.created_at)
+
+
+def test_latest_per_group_from_one_listing(find: Any, emulator: Emulator) -> None:
+    choice = find({"imagetype": "gold"}, group_by="platform")
+    gold = [i for i in WIRE if i["__imagetype"] == "gold"]
+    assert set(choice.groups) == {i["__platform"] for i in gold}
+    for platform, image in choice.groups.items():
+        assert image.id == _newest([i for i in gold if i["__platform"] == platform])["id"]
+    assert len(emulator.requests) == 1 and choice.image is None
+
+
+def test_return_all_chooses_none(find: Any) -> None:
+    choice = find({"imagetype": "gold", "platform": "Fedora"}, return_all=True)
+    assert choice.image is None and choice.complete
+    assert [i.name for i in choice.images][:2] == ["Fedora 38 64bit 20231117", "Fedora 38 64bit 20230501"]
+
+
+def test_a_pinned_image_is_kept_while_it_matches(find: Any) -> None:
+    older = next(i for i in WIRE if i["name"] == "web-server-2025-06-02")
+    filters = {"imagetype": "private", "tag": "role=web", "status": "active"}
+    choice = find(filters, name_regex=r"^web-server-\d", most_recent=True, pinned_id=older["id"])
+    assert choice.image.id == older["id"]
+    assert choice.latest.name == "web-server-2025-11-20"
+    with pytest.raises(NoMatchError, match=r"pinned image gone no longer matches.*'web-server-2025-11-20'"):
+        find(filters, most_recent=True, pinned_id="gone")
+
+
+def test_no_match_explains_which_filter_excluded_everything(find: Any) -> None:
+    with pytest.raises(NoMatchError) as caught:
+        find({"imagetype": "gold", "platform": "Ubuntu", "name": "Ubuntu 22.04"})
+    message = str(caught.value)
+    assert "Query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Ubuntu&name=Ubuntu%2022.04" in message
+    assert "The service returned no image for these filters." in message
+    assert "Without name='Ubuntu 22.04' the service would return images, e.g. 'Ubuntu 24.04" in message
+    assert "Without imagetype" not in message and "Without platform" not in message
+
+
+def test_no_match_after_the_regex_shows_the_nearest_names(find: Any) -> None:
+    with pytest.raises(NoMatchError) as caught:
+        find({"imagetype": "gold", "platform": "Fedora"}, name_regex="^Fedora 39")
+    message = str(caught.value)
+    assert "The service returned 4 image(s); name_regex '^Fedora 39' kept none." in message
+    assert "Nearest names: 'Fedora 38 64bit" in message
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ({"name_regex": "(unclosed"}, r"name_regex='\(unclosed' is not a regular expression"),
+        ({"most_recent": True, "return_all": True}, "most_recent and return_all exclude each other"),
+        ({"group_by": "platform", "pinned_id": "x"}, "pinned_id chooses one image"),
+    ],
+)
+def test_bad_selections_fail_before_any_request(selection: dict[str, Any], expected: str) -> None:
+    with pytest.raises(InvalidQueryError, match=expected):
+        Selection(**selection)
+
+
+def test_identical_lookups_are_sent_once(find: Any, emulator: Emulator) -> None:
+    first = find({"imagetype": "gold", "platform": "CoreOS"}, most_recent=True)
+    again = find({"platform": "CoreOS", "imagetype": "gold"}, most_recent=True)
+    assert again is first and emulator.requests == []
+
+
+def test_concurrent_lookups_overlap_and_identical_ones_share_one_request() -> None:
+    with Emulator(latency=0.2) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        platforms = ["Ubuntu", "CentOS", "Debian", "EulerOS", "Windows", "Fedora"]
+
+        async def many() -> list[Any]:
+            distinct = [alookup(ImageQuery(platform=p), Selection(most_recent=True), settings) for p in platforms]
+            same = [alookup(ImageQuery(platform="SUSE"), Selection(most_recent=True), settings) for _ in range(5)]
+            return await asyncio.gather(*distinct, *same)
+
+        choices = asyncio.run(many())
+        assert [c.image.platform for c in choices] == [*platforms, *["SUSE"] * 5]
+        assert len(emu.requests) == len(platforms) + 1
+        assert emu.state.peak_in_flight == len(platforms) + 1
+        forget()
+
+
+def test_errors_reach_every_concurrent_waiter() -> None:
+    with Emulator(latency=0.1) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+
+        async def both() -> list[Any]:
+            calls = [alookup(ImageQuery(platform="Fedora"), Selection(), settings) for _ in range(2)]
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        results = asyncio.run(both())
+        assert all(isinstance(r, AmbiguousMatchError) for r in results)
+        assert len(emu.requests) == 1
+        forget()
