@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import runpy
 from pathlib import Path
@@ -41,6 +42,9 @@ def start_engine(project: str = "test", preview: bool = False, config: dict[str,
     from pulumi.runtime import settings
 
     forget_lookups()
+    asyncio.set_event_loop(asyncio.new_event_loop())  # the runtime runs on the thread's loop; asyncio.run leaves none
+    settings.SETTINGS.rpc_manager.clear()  # work left by an earlier program belongs to its own loop
+    settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
     mocks = EngineMocks()
     pulumi.runtime.set_mocks(mocks, project=project, stack="dev", preview=preview)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from typing_extensions import Self, Unpack
 
+from .auth import canonical_query
 from .errors import TransportError
 from .image import Image
 from .paging import Pager
@@ -26,6 +27,11 @@ from .settings import ConnectionOptions, Settings
 IMAGES_PATH = "/v2/cloudimages"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT = "pulumi-cloudimages/0.1.0"
+
+
+def _images_url(query: ImageQuery) -> str:
+    # Always the canonical (sorted, %20-encoded) query, signed or not, so every message shows one form.
+    return f"{IMAGES_PATH}?{canonical_query(query.to_params())}"
 
 
 class _ClientBase:
@@ -110,7 +116,7 @@ class ImsClient(_ClientBase):
             yield pager.accept(parse_page(self._send(pager.next_query())))
 
     def _send(self, query: ImageQuery) -> httpx.Response:
-        request = self._http.build_request("GET", IMAGES_PATH, params=tuple(query.to_params()))
+        request = self._http.build_request("GET", _images_url(query))
         attempt = 0
         while True:
             attempt += 1
@@ -174,7 +180,7 @@ class AsyncImsClient(_ClientBase):
             yield pager.accept(parse_page(await self._send(pager.next_query())))
 
     async def _send(self, query: ImageQuery) -> httpx.Response:
-        request = self._http.build_request("GET", IMAGES_PATH, params=tuple(query.to_params()))
+        request = self._http.build_request("GET", _images_url(query))
         attempt = 0
         while True:
             attempt += 1

@@ -1,0 +1,147 @@
+"""get_images / get_images_output under the real Pulumi runtime (mocks for the engine only), against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+
+from conftest import resolve, start_engine
+from pulumi_cloudimages import ConfigurationError, GetImagesError, NoMatchError, get_images, get_images_output
+from pulumi_cloudimages.emulator import PROJECT_A, Emulator
+from pulumi_cloudimages.emulator.sample import sample_data
+
+WIRE = {image["name"]: image for image in sample_data()["images"]}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(credentials=[f"AK:SK-SECRET-VALUE:{PROJECT_A}"]) as emu:
+        yield emu
+
+
+@pytest.fixture
+def engine(emulator: Emulator) -> Iterator[Emulator]:
+    """The engine mocked, cloudimages configured the way a stack would be, the request log emptied."""
+    start_engine(
+        config={
+            "cloudimages:endpoint": emulator.url,
+            "cloudimages:projectId": PROJECT_A,
+            "cloudimages:accessKey": "AK",
+            "cloudimages:secretKey": "SK-SECRET-VALUE",
+            "cloudimages:maxRetries": "0",
+        }
+    )
+    emulator.requests.clear()
+    yield emulator
+
+
+def test_the_result_has_the_chosen_image_and_all_its_attributes(engine: Emulator) -> None:
+    result = get_images(imagetype="private", tag="role=web", name_regex=r"^web-server-\d", status="active",
+                        most_recent=True)  # fmt: skip
+    wire = WIRE["web-server-2025-11-20"]
+    assert result.id == wire["id"] == result.latest_id
+    assert result.image is not None
+    assert (result.image.name, result.image.os_version, result.image.created_at) == (
+        wire["name"], wire["__os_version"], wire["created_at"]
+    )  # fmt: skip
+    assert result.image["osVersion"] == wire["__os_version"] and result.image["schema"] == "/v2/schemas/image"
+    assert result.image.tags == ["role.web", "team.frontend"] and result.image.support_kvm is True
+    assert result.ids == [image.id for image in result.images] and result.ids[0] == wire["id"]
+    assert result.complete is False  # most_recent asked the service for the newest only
+
+
+def test_unknown_response_fields_are_kept_in_extra(engine: Emulator) -> None:
+    result = get_images(name="CentOS 7.9 64bit for BareMetal")
+    assert result.image is not None and result.image.extra == {"__support_s4l": "true"}
+
+
+def test_the_call_overrides_the_configured_endpoint(engine: Emulator) -> None:
+    start_engine(
+        config={
+            "cloudimages:endpoint": "http://127.0.0.1:9",
+            "cloudimages:projectId": PROJECT_A,
+            "cloudimages:accessKey": "AK",
+            "cloudimages:secretKey": "SK-SECRET-VALUE",
+        }  # fmt: skip
+    )
+    assert get_images(name="Fedora 38 64bit 20231117", endpoint=engine.url).image is not None
+
+
+def test_selection_errors_are_one_readable_pulumi_error(engine: Emulator) -> None:
+    with pytest.raises(GetImagesError) as caught:
+        get_images(imagetype="gold", platform="Ubuntu", name="Ubuntu 22.04")
+    assert isinstance(caught.value, pulumi.RunError) and isinstance(caught.value.__cause__, NoMatchError)
+    assert str(caught.value).startswith("cloudimages:index:getImages: no image matches.")
+    assert "Without name='Ubuntu 22.04'" in str(caught.value)
+
+
+def test_api_errors_carry_code_and_request_id_and_no_secret(engine: Emulator) -> None:
+    start_engine(
+        config={
+            "cloudimages:endpoint": engine.url,
+            "cloudimages:projectId": PROJECT_A,
+            "cloudimages:accessKey": "AK",
+            "cloudimages:secretKey": "WRONG-SECRET",
+        }  # fmt: skip
+    )
+    with pytest.raises(GetImagesError) as caught:
+        get_images(name="x")
+    message = str(caught.value)
+    assert "HTTP 401 APIGW.0301" in message and "request ID" in message
+    assert "WRONG-SECRET" not in message and "SK-SECRET-VALUE" not in message
+
+
+def test_bad_filters_and_missing_configuration_fail_before_any_request(engine: Emulator) -> None:
+    with pytest.raises(GetImagesError, match=r"platform='ubuntu' is not allowed.*did you mean 'Ubuntu'"):
+        get_images(platform="ubuntu")  # type: ignore[typeddict-item]
+    start_engine(config={})
+    with pytest.raises(GetImagesError, match="no region") as caught:
+        get_images(name="x")
+    assert isinstance(caught.value.__cause__, ConfigurationError)
+    assert engine.requests == []
+
+
+def test_the_output_form_resolves_inputs(engine: Emulator) -> None:
+    result = get_images_output(platform=pulumi.Output.from_input("Fedora"), imagetype="gold", most_recent=True)
+    image_id, known, secret = resolve(result.id)
+    assert (image_id, known, secret) == (WIRE["Fedora 38 64bit 20231117"]["id"], True, False)
+
+
+def test_a_secret_input_makes_the_result_secret(engine: Emulator) -> None:
+    result = get_images_output(name=pulumi.Output.secret("Fedora 38 64bit 20231117"))
+    image_id, known, secret = resolve(result.id)
+    assert image_id == WIRE["Fedora 38 64bit 20231117"]["id"] and known and secret
+
+
+def test_an_unknown_input_in_preview_gives_an_unknown_result_without_a_request(engine: Emulator) -> None:
+    start_engine(preview=True, config={"cloudimages:endpoint": engine.url})
+    loop = asyncio.get_event_loop()
+    value, unknown = loop.create_future(), loop.create_future()
+    value.set_result(None)
+    unknown.set_result(False)
+    result = get_images_output(name=pulumi.Output(set(), value, unknown), most_recent=True)
+    _, known, _ = resolve(result.id)
+    assert known is False and engine.requests == []
+
+
+def test_identical_output_lookups_are_one_request(engine: Emulator) -> None:
+    results = [get_images_output(imagetype="gold", platform="Debian", most_recent=True) for _ in range(20)]
+    ids, _, _ = resolve(pulumi.Output.all(*[r.id for r in results]))
+    assert len(set(ids)) == 1 and len(engine.requests) == 1
+
+
+def test_errors_in_the_output_form_fail_the_output(engine: Emulator) -> None:
+    result = get_images_output(imagetype="gold", platform="Fedora")
+    with pytest.raises(GetImagesError, match="4 images match"):
+        resolve(result.id)
+
+
+def test_awaitable_result(engine: Emulator) -> None:
+    async def read() -> Any:
+        return await get_images(name="Fedora 38 64bit 20231117")
+
+    assert asyncio.get_event_loop().run_until_complete(read()).image.name == "Fedora 38 64bit 20231117"

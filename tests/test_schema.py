@@ -1,0 +1,75 @@
+"""schema.json and _args.py are derived from the models, current, and valid for Pulumi."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from pulumi_cloudimages import GetImagesResult, Image, ImageQuery, Selection, get_images
+from pulumi_cloudimages.naming import camel
+from pulumi_cloudimages.schema import ARGS_MODULE, FUNCTION, IMAGE_TYPE, build_args_module, build_schema
+from pulumi_cloudimages.settings import CallOverrides, Settings
+
+ROOT = Path(__file__).parent.parent
+SCHEMA: dict[str, Any] = json.loads((ROOT / "schema.json").read_text())
+REGENERATE = "run `uv run python -m pulumi_cloudimages.schema` and commit the result"
+
+
+def test_schema_json_is_current() -> None:
+    assert build_schema() == SCHEMA, f"schema.json is stale: {REGENERATE}"
+
+
+def test_args_module_is_current() -> None:
+    assert build_args_module() == ARGS_MODULE.read_text(), f"_args.py is stale: {REGENERATE}"
+
+
+def test_schema_is_valid_against_pulumis_metaschema() -> None:
+    text = (Path(__file__).parent / "data" / "pulumi-package-metaschema.json").read_text()
+    meta = json.loads(re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", text))  # ECMAScript named groups -> Python
+    jsonschema.validators.validator_for(meta)(meta).validate(SCHEMA)
+    refs = re.findall(r'"\$ref": "#/types/([^"]+)"', json.dumps(SCHEMA))
+    assert refs and set(refs) <= set(SCHEMA["types"])
+
+
+def test_every_filter_and_option_is_an_input() -> None:
+    inputs = SCHEMA["functions"][FUNCTION]["inputs"]["properties"]
+    names = [*ImageQuery.model_fields, *Selection.model_fields, *CallOverrides.model_fields]
+    assert list(inputs) == [camel(name) for name in names]
+    assert inputs["supportKvm"] == {"type": "boolean", "description": "Whether the image supports KVM."}
+    assert inputs["platform"]["$ref"] == "#/types/cloudimages:index:Platform"
+    platform = SCHEMA["types"]["cloudimages:index:Platform"]["enum"]
+    assert {"value": "Oracle Linux"} in platform and len(platform) == 12
+
+
+def test_outputs_are_the_result_type() -> None:
+    outputs = SCHEMA["functions"][FUNCTION]["outputs"]["properties"]
+    getters = [name for name, member in inspect.getmembers(GetImagesResult) if isinstance(member, property)]
+    assert set(outputs) == {camel(name) for name in getters}
+    image = SCHEMA["types"][IMAGE_TYPE]["properties"]
+    assert set(image) == {camel(name) for name in Image.model_fields} | {"extra"}
+    assert image["createdAt"]["type"] == "string" and image["supportArm"]["type"] == "boolean"
+
+
+def test_config_marks_secrets() -> None:
+    variables = SCHEMA["config"]["variables"]
+    assert list(variables) == [camel(name) for name in Settings.model_fields]
+    assert {name for name, spec in variables.items() if spec.get("secret")} == {
+        "secretKey",
+        "securityToken",
+        "authToken",
+    }
+    assert variables["maxRetries"]["type"] == "integer" and variables["insecure"]["type"] == "boolean"
+
+
+def test_the_python_keyword_arguments_are_the_schema_inputs() -> None:
+    from pulumi_cloudimages._args import GetImagesArgs, GetImagesOutputArgs
+
+    inputs = SCHEMA["functions"][FUNCTION]["inputs"]["properties"]
+    for args in (GetImagesArgs, GetImagesOutputArgs):
+        assert [camel(name) for name in args.__annotations__] == list(inputs)
+    assert "opts" in inspect.signature(get_images).parameters
