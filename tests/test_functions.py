@@ -66,7 +66,7 @@ def test_the_call_overrides_the_configured_endpoint(engine: Emulator) -> None:
             "cloudimages:projectId": PROJECT_A,
             "cloudimages:accessKey": "AK",
             "cloudimages:secretKey": "SK-SECRET-VALUE",
-        }  # fmt: skip
+        }
     )
     assert get_images(name="Fedora 38 64bit 20231117", endpoint=engine.url).image is not None
 
@@ -86,7 +86,7 @@ def test_api_errors_carry_code_and_request_id_and_no_secret(engine: Emulator) ->
             "cloudimages:projectId": PROJECT_A,
             "cloudimages:accessKey": "AK",
             "cloudimages:secretKey": "WRONG-SECRET",
-        }  # fmt: skip
+        }
     )
     with pytest.raises(GetImagesError) as caught:
         get_images(name="x")
