@@ -1,33 +1,186 @@
-"""The `cloudimages` command line."""
+"""The `cloudimages` command line: explore images with the filters of `GET /v2/cloudimages`, choose
+one with the selection of `get_images`, and run the local emulator.
+
+Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or network error.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from .cli_filters import with_filters
+from .client import ImsClient
 from .emulator.app import Credential
 from .emulator.catalog import CatalogError
+from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
+from .image import Image
+from .lookup import lookup
+from .query import ImageQuery
+from .render import OutputFormat, output_format, show_groups, show_image, show_images
+from .selection import GroupBy, OrderBy, Selection
+from .settings import Settings
+
+EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 
 app = typer.Typer(
     name="cloudimages",
-    help="Find Huawei Cloud machine images, and run a local emulator of the image service.",
+    help="Find Huawei Cloud machine images with the filters of GET /v2/cloudimages, and run a local emulator.\n\n"
+    "Examples:\n\n"
+    "  cloudimages --emulator latest --by platform --imagetype gold\n\n"
+    "  cloudimages --region cn-north-4 list --imagetype gold --platform Ubuntu --support-kvm\n\n"
+    "  cloudimages get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04' --most-recent",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
 
-EXIT_BAD_INPUT = 2
+OutputOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--output", "-o", help="table, json (wire field names) or ids; default: table on a terminal, else json."
+    ),
+]
+NameRegexOption = Annotated[
+    str | None, typer.Option(help="Keep only images whose name matches this regular expression.")
+]
+OrderByOption = Annotated[OrderBy, typer.Option(help="created: newest first; version: highest OS version first.")]
+
+
+@dataclass
+class Target:
+    """Where to look, from the global options (credentials come from the environment, as for the client)."""
+
+    region: str | None
+    endpoint: str | None
+    project_id: str | None
+    emulator: bool
+
+    def settings(self, ctx: typer.Context) -> Settings:
+        endpoint = self.endpoint
+        if self.emulator:
+            from .emulator.server import Emulator
+
+            endpoint = ctx.with_resource(Emulator()).url
+        return Settings.resolve(region=self.region, endpoint=endpoint, project_id=self.project_id)
 
 
 @app.callback()
-def _commands() -> None:
+def _global_options(
+    ctx: typer.Context,
+    region: Annotated[str | None, typer.Option(help="Region, e.g. cn-north-4 (default: HW_REGION_NAME).")] = None,
+    endpoint: Annotated[str | None, typer.Option(help="IMS endpoint URL instead of the region's.")] = None,
+    project_id: Annotated[str | None, typer.Option(help="Project ID (default: HW_PROJECT_ID, or discovered).")] = None,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Start the bundled emulator in-process and query it: no account needed.")
+    ] = False,
+) -> None:
     """Find Huawei Cloud machine images, and run a local emulator of the image service."""
+    ctx.obj = Target(region, endpoint, project_id, emulator)
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+def _fail(exc: Exception) -> typer.Exit:
+    """One line on stderr, and the exit code of the kind of failure."""
+    if isinstance(exc, SelectionError):
+        code = EXIT_NO_MATCH
+    elif isinstance(exc, (InvalidQueryError, ConfigurationError, CatalogError, ValueError)):
+        code = EXIT_BAD_INPUT
+    else:
+        code = EXIT_SERVICE
+    err.print(f"error: {' '.join(str(exc).split())}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _matching(pattern: str | None, images: list[Image]) -> list[Image]:
+    if pattern is None:
+        return images
+    regex = re.compile(Selection(name_regex=pattern).name_regex or "")  # validated the way get_images does
+    return [image for image in images if image.name and regex.search(image.name)]
+
+
+@app.command("list")
+@with_filters
+def list_images(
+    ctx: typer.Context,
+    filters: dict[str, Any],
+    name_regex: NameRegexOption = None,
+    output: OutputOption = None,
+    max_results: Annotated[int | None, typer.Option(min=1, help="Stop after this many images.")] = None,
+) -> None:
+    """List the images that match the filters, in the service's order (newest first unless --sort-key).
+
+    Example: cloudimages --emulator list --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
+    """
+    try:
+        images: list[Image] = []
+        query = ImageQuery.model_validate(filters)
+        with ImsClient(settings=ctx.obj.settings(ctx)) as client, _progress() as progress:
+            task = progress.add_task("listing images", total=None, visible=False)
+            for page in client.iter_pages(query, max_results=max_results):
+                images += page
+                progress.update(task, description=f"listed {len(images)} images", visible=True)
+        show_images(_matching(name_regex, images), output_format(output, out), out)
+    except (CloudImagesError, CatalogError) as exc:
+        raise _fail(exc) from None
+
+
+def _progress() -> Progress:
+    # Shown on stderr, on a terminal only, once a listing needs more than one page (made visible then).
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True)
+
+
+@app.command()
+@with_filters
+def get(
+    ctx: typer.Context,
+    filters: dict[str, Any],
+    name_regex: NameRegexOption = None,
+    most_recent: Annotated[bool, typer.Option(help="Take the first in --order-by order when several match.")] = False,
+    order_by: OrderByOption = "created",
+    pinned_id: Annotated[str | None, typer.Option(help="Keep this image while it still matches.")] = None,
+    output: OutputOption = None,
+) -> None:
+    """Choose one image exactly as get_images does: exactly one match, or --most-recent.
+
+    Example: cloudimages --emulator get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
+    """
+    try:
+        selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id)
+        choice = lookup(ImageQuery.model_validate(filters), selection, ctx.obj.settings(ctx))
+        assert choice.image is not None
+        show_image(choice.image, output_format(output, out), out)
+    except (CloudImagesError, CatalogError) as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+@with_filters
+def latest(
+    ctx: typer.Context,
+    filters: dict[str, Any],
+    by: Annotated[GroupBy, typer.Option("--by", help="Group by platform or os_version.")] = "platform",
+    name_regex: NameRegexOption = None,
+    order_by: OrderByOption = "created",
+    output: OutputOption = None,
+) -> None:
+    """The latest image of each platform (or OS version), from one listing.
+
+    Example: cloudimages --emulator latest --by platform --imagetype gold
+    """
+    try:
+        selection = Selection(name_regex=name_regex, group_by=by, order_by=order_by)
+        choice = lookup(ImageQuery.model_validate(filters), selection, ctx.obj.settings(ctx))
+        show_groups(choice.groups, output_format(output, out), out)
+    except (CloudImagesError, CatalogError) as exc:
+        raise _fail(exc) from None
 
 
 @app.command()
@@ -55,22 +208,22 @@ def serve(
     from .emulator.server import serve as run
 
     tokens: dict[str, str] = {}
-    for item in token or []:
-        value, sep, project = item.partition(":")
-        if not (value and sep and project):
-            raise _fail(f"--token {item!r}: expected TOKEN:PROJECT_ID", EXIT_BAD_INPUT)
-        tokens[value] = project
-    for item in credential or []:
-        try:
-            Credential.parse(item)
-        except ValueError as exc:
-            raise _fail(f"--credential: {exc}", EXIT_BAD_INPUT) from None
     try:
+        for item in token or []:
+            value, sep, project = item.partition(":")
+            if not (value and sep and project):
+                raise ValueError(f"--token {item!r}: expected TOKEN:PROJECT_ID")
+            tokens[value] = project
+        for item in credential or []:
+            try:
+                Credential.parse(item)
+            except ValueError as exc:
+                raise ValueError(f"--credential: {exc}") from None
         run(catalog, host=host, port=port, credentials=credential or [], tokens=tokens)
-    except CatalogError as exc:
-        raise _fail(f"bad catalog: {exc}", EXIT_BAD_INPUT) from None
+    except (ValueError, CatalogError) as exc:
+        raise _fail(exc) from None
     except OSError as exc:
-        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}", EXIT_BAD_INPUT) from None
+        raise _fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from None
 
 
 def main() -> None:

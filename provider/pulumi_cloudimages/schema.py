@@ -63,7 +63,7 @@ _RESULT_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _unwrap(annotation: Any) -> Any:
+def inner_type(annotation: Any) -> Any:
     """The type inside `X | None` and `Annotated[X, ...]`."""
     while True:
         if get_origin(annotation) is Annotated:
@@ -78,7 +78,7 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _type_spec(annotation: Any) -> dict[str, Any]:
-    kind = _unwrap(annotation)
+    kind = inner_type(annotation)
     if get_origin(kind) is Literal:
         return {"$ref": f"#/types/{PACKAGE}:index:{_ENUMS[get_args(kind)]}"}
     if get_origin(kind) is list:
@@ -97,10 +97,10 @@ def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
 
 def _enum_types() -> dict[str, dict[str, Any]]:
     used = {
-        get_args(_unwrap(field.annotation))
+        get_args(inner_type(field.annotation))
         for model in INPUT_MODELS
         for field in model.model_fields.values()
-        if get_origin(_unwrap(field.annotation)) is Literal
+        if get_origin(inner_type(field.annotation)) is Literal
     }
     return {
         f"{PACKAGE}:index:{_ENUMS[values]}": {
@@ -169,7 +169,7 @@ def build_schema() -> dict[str, Any]:
 
 
 def _python_type(annotation: Any) -> str:
-    kind = _unwrap(annotation)
+    kind = inner_type(annotation)
     if get_origin(kind) is Literal:
         name = _ENUMS[get_args(kind)]
     elif kind is TimeFilter:
@@ -182,7 +182,11 @@ def _python_type(annotation: Any) -> str:
 def build_args_module() -> str:
     fields = [(name, field) for model in INPUT_MODELS for name, field in model.model_fields.items()]
     enums = sorted(
-        {_ENUMS[get_args(_unwrap(f.annotation))] for _, f in fields if get_origin(_unwrap(f.annotation)) is Literal}
+        {
+            _ENUMS[get_args(inner_type(f.annotation))]
+            for _, f in fields
+            if get_origin(inner_type(f.annotation)) is Literal
+        }
     )
     lines = [
         '"""The keyword arguments of get_images and get_images_output.',
