@@ -7,7 +7,6 @@ Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from .cli_filters import with_filters
+from .cli_filters import Target, query_options
 from .client import ImsClient
 from .emulator.app import Credential
 from .emulator.catalog import CatalogError
@@ -25,7 +24,6 @@ from .lookup import lookup
 from .query import ImageQuery
 from .render import OutputFormat, output_format, show_groups, show_image, show_images
 from .selection import GroupBy, OrderBy, Selection
-from .settings import Settings
 
 EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 
@@ -33,8 +31,8 @@ app = typer.Typer(
     name="cloudimages",
     help="Find Huawei Cloud machine images with the filters of GET /v2/cloudimages, and run a local emulator.\n\n"
     "Examples:\n\n"
-    "  cloudimages --emulator latest --by platform --imagetype gold\n\n"
-    "  cloudimages --region cn-north-4 list --imagetype gold --platform Ubuntu --support-kvm\n\n"
+    "  cloudimages latest --by platform --imagetype gold --emulator\n\n"
+    "  cloudimages list --region cn-north-4 --imagetype gold --platform Ubuntu --support-kvm\n\n"
     "  cloudimages get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04' --most-recent",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -55,36 +53,9 @@ NameRegexOption = Annotated[
 OrderByOption = Annotated[OrderBy, typer.Option(help="created: newest first; version: highest OS version first.")]
 
 
-@dataclass
-class Target:
-    """Where to look, from the global options (credentials come from the environment, as for the client)."""
-
-    region: str | None
-    endpoint: str | None
-    project_id: str | None
-    emulator: bool
-
-    def settings(self, ctx: typer.Context) -> Settings:
-        endpoint = self.endpoint
-        if self.emulator:
-            from .emulator.server import Emulator
-
-            endpoint = ctx.with_resource(Emulator()).url
-        return Settings.resolve(region=self.region, endpoint=endpoint, project_id=self.project_id)
-
-
 @app.callback()
-def _global_options(
-    ctx: typer.Context,
-    region: Annotated[str | None, typer.Option(help="Region, e.g. cn-north-4 (default: HW_REGION_NAME).")] = None,
-    endpoint: Annotated[str | None, typer.Option(help="IMS endpoint URL instead of the region's.")] = None,
-    project_id: Annotated[str | None, typer.Option(help="Project ID (default: HW_PROJECT_ID, or discovered).")] = None,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Start the bundled emulator in-process and query it: no account needed.")
-    ] = False,
-) -> None:
+def _commands() -> None:
     """Find Huawei Cloud machine images, and run a local emulator of the image service."""
-    ctx.obj = Target(region, endpoint, project_id, emulator)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -99,17 +70,11 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _matching(pattern: str | None, images: list[Image]) -> list[Image]:
-    if pattern is None:
-        return images
-    regex = re.compile(Selection(name_regex=pattern).name_regex or "")  # validated the way get_images does
-    return [image for image in images if image.name and regex.search(image.name)]
-
-
 @app.command("list")
-@with_filters
+@query_options
 def list_images(
     ctx: typer.Context,
+    target: Target,
     filters: dict[str, Any],
     name_regex: NameRegexOption = None,
     output: OutputOption = None,
@@ -117,30 +82,34 @@ def list_images(
 ) -> None:
     """List the images that match the filters, in the service's order (newest first unless --sort-key).
 
-    Example: cloudimages --emulator list --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
+    Example: cloudimages list --emulator --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
     """
     try:
+        query, pattern = ImageQuery.model_validate(filters), Selection(name_regex=name_regex).name_regex
         images: list[Image] = []
-        query = ImageQuery.model_validate(filters)
-        with ImsClient(settings=ctx.obj.settings(ctx)) as client, _progress() as progress:
+        with ImsClient(settings=target.settings(ctx)) as client, _progress() as progress:
             task = progress.add_task("listing images", total=None, visible=False)
             for page in client.iter_pages(query, max_results=max_results):
                 images += page
                 progress.update(task, description=f"listed {len(images)} images", visible=True)
-        show_images(_matching(name_regex, images), output_format(output, out), out)
+        regex = re.compile(pattern or "")
+        matching = [image for image in images if pattern is None or (image.name and regex.search(image.name))]
+        show_images(matching, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
         raise _fail(exc) from None
 
 
 def _progress() -> Progress:
-    # Shown on stderr, on a terminal only, once a listing needs more than one page (made visible then).
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True)
+    # On stderr, on a terminal only, once a listing needs more than one page (made visible then).
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
+                    disable=not err.is_terminal)  # fmt: skip
 
 
 @app.command()
-@with_filters
+@query_options
 def get(
     ctx: typer.Context,
+    target: Target,
     filters: dict[str, Any],
     name_regex: NameRegexOption = None,
     most_recent: Annotated[bool, typer.Option(help="Take the first in --order-by order when several match.")] = False,
@@ -150,11 +119,11 @@ def get(
 ) -> None:
     """Choose one image exactly as get_images does: exactly one match, or --most-recent.
 
-    Example: cloudimages --emulator get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
+    Example: cloudimages get --emulator --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
     """
     try:
         selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id)
-        choice = lookup(ImageQuery.model_validate(filters), selection, ctx.obj.settings(ctx))
+        choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
         assert choice.image is not None
         show_image(choice.image, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
@@ -162,9 +131,10 @@ def get(
 
 
 @app.command()
-@with_filters
+@query_options
 def latest(
     ctx: typer.Context,
+    target: Target,
     filters: dict[str, Any],
     by: Annotated[GroupBy, typer.Option("--by", help="Group by platform or os_version.")] = "platform",
     name_regex: NameRegexOption = None,
@@ -173,11 +143,11 @@ def latest(
 ) -> None:
     """The latest image of each platform (or OS version), from one listing.
 
-    Example: cloudimages --emulator latest --by platform --imagetype gold
+    Example: cloudimages latest --emulator --by platform --imagetype gold
     """
     try:
         selection = Selection(name_regex=name_regex, group_by=by, order_by=order_by)
-        choice = lookup(ImageQuery.model_validate(filters), selection, ctx.obj.settings(ctx))
+        choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
         show_groups(choice.groups, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
         raise _fail(exc) from None

@@ -1,12 +1,14 @@
-"""The filter options of the command line, derived from `ImageQuery`: one option per filter, named
-after its Python name (`--imagetype`, `--support-kvm/--no-support-kvm`, `--created-at`), plus
-`--filter WIRE_NAME=VALUE` for anything else the service understands (e.g. `__support_s4l=true`)."""
+"""The options every querying command shares: where to look (`--region`, `--endpoint`,
+`--project-id`, `--emulator`) and the filters, derived from `ImageQuery`: one option per filter,
+named after its Python name (`--imagetype`, `--support-kvm/--no-support-kvm`, `--created-at`),
+plus `--filter WIRE_NAME=VALUE` for anything else the service understands (`__support_s4l=true`)."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Optional, get_args, get_origin
 
 import typer
@@ -14,8 +16,46 @@ import typer
 from .naming import option
 from .query import ImageQuery
 from .schema import inner_type
+from .settings import Settings
 
 PANEL = "Filters (GET /v2/cloudimages)"
+TARGET_PANEL = "Where to look (credentials come from HW_ACCESS_KEY / HW_SECRET_KEY or HW_AUTH_TOKEN)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to look: a region, an endpoint, or the bundled emulator started for the command."""
+
+    region: str | None
+    endpoint: str | None
+    project_id: str | None
+    emulator: bool
+
+    def settings(self, ctx: typer.Context) -> Settings:
+        endpoint = self.endpoint
+        if self.emulator:
+            from .emulator.server import Emulator
+
+            endpoint = ctx.with_resource(Emulator()).url  # stopped when the command ends
+        return Settings.resolve(region=self.region, endpoint=endpoint, project_id=self.project_id)
+
+
+def _target_option(name: str, kind: Any, default: Any, help: str) -> inspect.Parameter:
+    flag = option(name)
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(default, flag, help=help, rich_help_panel=TARGET_PANEL, show_default=False),
+        annotation=kind,
+    )
+
+
+_TARGET = [
+    _target_option("region", Optional[str], None, "Region, e.g. cn-north-4 (default: HW_REGION_NAME)."),  # noqa: UP045
+    _target_option("endpoint", Optional[str], None, "IMS endpoint URL instead of the region's."),  # noqa: UP045
+    _target_option("project_id", Optional[str], None, "Project ID (default: HW_PROJECT_ID, else discovered)."),  # noqa: UP045
+    _target_option("emulator", bool, False, "Start the bundled emulator in-process and query it: no account needed."),
+]
 
 
 def _help(name: str) -> str:
@@ -50,12 +90,16 @@ _EXTRA = inspect.Parameter(
 )
 
 
-def with_filters(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command every filter option; it receives those given as `filters` (for `ImageQuery`)."""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "filters"]
+def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the target and filter options; it receives `target: Target` and `filters` (the
+    filters given, for `ImageQuery`)."""
+    own = [
+        p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in ("filters", "target")
+    ]
 
     @functools.wraps(command)
     def run(**options: Any) -> Any:
+        target = Target(*(options.pop(p.name) for p in _TARGET))
         given = {name: options.pop(name) for name in ImageQuery.model_fields if options.get(name) is not None}
         for name in ImageQuery.model_fields:
             options.pop(name, None)
@@ -64,9 +108,9 @@ def with_filters(command: Callable[..., Any]) -> Callable[..., Any]:
             if not sep or not wire:
                 raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
             given[wire] = value
-        return command(filters=given, **options)
+        return command(target=target, filters=given, **options)
 
-    parameters = [*own, *map(_parameter, ImageQuery.model_fields), _EXTRA]
+    parameters = [*own, *_TARGET, *map(_parameter, ImageQuery.model_fields), _EXTRA]
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}  # real types, for typer's get_type_hints
     return run

@@ -44,18 +44,27 @@ def _table(images: Sequence[Image]) -> Table:
     return table
 
 
+def _plain(text: str, console: Console) -> None:
+    # JSON and IDs go out as they are, for other programs: no wrapping, no tab expansion, no styling.
+    console.file.write(text + "\n")
+
+
+def _json(value: object, console: Console) -> None:
+    _plain(json.dumps(value, indent=2, ensure_ascii=False), console)
+
+
 def show_images(images: Sequence[Image], fmt: OutputFormat, console: Console) -> None:
     if fmt == "json":
-        console.out(json.dumps([image.to_wire() for image in images], indent=2, ensure_ascii=False), highlight=False)
+        _json([image.to_wire() for image in images], console)
     elif fmt == "ids":
-        console.out("\n".join(image.id or "" for image in images), highlight=False)
+        _plain("\n".join(image.id or "" for image in images), console)
     else:
         console.print(_table(images))
 
 
 def show_image(image: Image, fmt: OutputFormat, console: Console) -> None:
     if fmt == "json":
-        console.out(json.dumps(image.to_wire(), indent=2, ensure_ascii=False), highlight=False)
+        _json(image.to_wire(), console)
     else:
         show_images([image], fmt, console)
 
@@ -64,9 +73,8 @@ def show_groups(groups: Mapping[str, Image], fmt: OutputFormat, console: Console
     """The first image of each group, by group (the table's Platform / OS version column names it)."""
     ordered = sorted(groups.items())
     if fmt == "json":
-        wire = {group: image.to_wire() for group, image in ordered}
-        console.out(json.dumps(wire, indent=2, ensure_ascii=False), highlight=False)
+        _json({group: image.to_wire() for group, image in ordered}, console)
     elif fmt == "ids":
-        console.out("\n".join(f"{group}\t{image.id}" for group, image in ordered), highlight=False)
+        _plain("\n".join(f"{group}\t{image.id}" for group, image in ordered), console)
     else:
         console.print(_table([image for _, image in ordered]))

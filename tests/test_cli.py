@@ -1,0 +1,174 @@
+"""The `cloudimages` command line as a user drives it: each command, output format and exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pulumi_cloudimages.cli import app
+from pulumi_cloudimages.emulator import PROJECT_A, Emulator
+from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.lookup import forget
+from pulumi_cloudimages.naming import option
+from pulumi_cloudimages.query import FILTER_NAMES
+
+WIRE = {i["name"]: i for i in sample_data()["images"]}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with Emulator() as emulator:
+        yield emulator.url
+
+
+def cli(*args: str) -> Any:
+    forget()
+    return runner.invoke(app, list(args))
+
+
+def test_list_prints_wire_json_when_piped(url: str) -> None:
+    result = cli("list", "--endpoint", url, "--imagetype", "gold", "--platform", "Fedora", "--support-kvm")
+    assert result.exit_code == 0, result.output
+    images = json.loads(result.stdout)
+    assert [i["name"] for i in images] == ["Fedora 38 64bit 20231117", "Fedora 38 64bit 20230501",
+                                           "Fedora 36 64bit 20221206", "Fedora 36 64bit 20220520"]  # fmt: skip
+    assert images[0] == WIRE["Fedora 38 64bit 20231117"]  # the wire form, field for field
+
+
+def test_list_with_regex_ids_and_max_results(url: str) -> None:
+    result = cli("list", "--endpoint", url, "--platform", "Ubuntu", "--name-regex", "ARM$", "-o", "ids")
+    ids = result.stdout.split()
+    assert result.exit_code == 0 and ids and all(WIRE_BY_ID[i]["name"].endswith("ARM") for i in ids)
+    capped = cli("list", "--endpoint", url, "--max-results", "3", "-o", "ids")
+    assert len(capped.stdout.split()) == 3
+
+
+WIRE_BY_ID = {i["id"]: i for i in sample_data()["images"]}
+
+
+def test_list_time_and_extra_filters(url: str) -> None:
+    newer = cli("list", "--endpoint", url, "--created-at", "gt:2026-01-01T00:00:00Z", "-o", "ids")
+    assert {WIRE_BY_ID[i]["name"] for i in newer.stdout.split()} == {"EulerOS 2.9 64bit (security update)"}
+    s4l = cli("list", "--endpoint", url, "--filter", "__support_s4l=true", "-o", "ids")
+    assert [WIRE_BY_ID[i]["name"] for i in s4l.stdout.split()] == ["CentOS 7.9 64bit for BareMetal"]
+    mine = cli(
+        "list", "--endpoint", url, "--project-id", PROJECT_A, "--tag", "role=web", "--no-whole-image", "-o", "ids"
+    )
+    assert "web-server-2025-01-15" in {WIRE_BY_ID[i]["name"] for i in mine.stdout.split()}
+    assert "whole-web-stack" not in {WIRE_BY_ID[i]["name"] for i in mine.stdout.split()}
+
+
+def test_get_chooses_like_get_images(url: str) -> None:
+    result = cli("get", "--endpoint", url, "--imagetype", "gold", "--platform", "Ubuntu", "--name-regex",
+                 r"^Ubuntu 22\.04 ", "--most-recent")  # fmt: skip
+    assert result.exit_code == 0 and json.loads(result.stdout)["name"] == "Ubuntu 22.04 server 64bit 20240129"
+    highest = cli(
+        "get", "--endpoint", url, "--platform", "EulerOS", "--most-recent", "--order-by", "version", "-o", "ids"
+    )
+    assert WIRE_BY_ID[highest.stdout.strip()]["name"] == "EulerOS 2.10 64bit 20220917"
+
+
+def test_latest_per_platform(url: str) -> None:
+    result = cli("latest", "--by", "platform", "--imagetype", "gold", "--endpoint", url)
+    groups = json.loads(result.stdout)
+    assert result.exit_code == 0 and len(groups) == 12
+    assert groups["Ubuntu"]["name"] == "Ubuntu 24.04 server 64bit 20250806"
+    by_version = cli("latest", "--by", "os_version", "--platform", "Debian", "--endpoint", url, "-o", "ids")
+    assert by_version.stdout.splitlines()[0].split("\t")[0] == "Debian 10.0.0 64bit"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["get", "--imagetype", "gold", "--platform", "Fedora"], 1, "4 images match"),
+        (["get", "--name", "no such image"], 1, "no image matches."),
+        (["list", "--platform", "ubuntu"], 2, "platform='ubuntu' is not allowed"),
+        (["list", "--name-regex", "(unclosed"], 2, "is not a regular expression"),
+        (["list", "--created-at", "yesterday"], 2, "created_at='yesterday'"),
+        (["get", "--most-recent", "--order-by", "size"], 2, "Invalid value for '--order-by'"),
+        (["list", "--filter", "nothing"], 2, "expected WIRE_NAME=VALUE"),
+    ],
+)
+def test_exit_codes_and_one_line_errors(url: str, args: list[str], code: int, message: str) -> None:
+    result = cli(*args, "--endpoint", url)
+    assert result.exit_code == code
+    assert message in result.stderr
+    if code != 2 or ("Invalid value" not in message and "WIRE_NAME" not in message):
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_configuration_and_service_errors() -> None:
+    no_credentials = cli("list", "--region", "cn-north-4")
+    assert no_credentials.exit_code == 2 and no_credentials.stderr.startswith("error: no credentials")
+    with Emulator(credentials=["AK:SK:" + PROJECT_A]) as closed:
+        refused = runner.invoke(app, ["list", "--endpoint", closed.url, "--project-id", PROJECT_A],
+                                env={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "WRONG"})  # fmt: skip
+    assert refused.exit_code == 3 and "HTTP 401 APIGW.0301" in refused.stderr and "WRONG" not in refused.stderr
+
+
+def test_every_filter_is_an_option() -> None:
+    result = runner.invoke(app, ["list", "--help"], env={"COLUMNS": "200"})
+    for name in FILTER_NAMES:
+        assert option(name) in result.stdout, name
+    assert "--no-support-kvm" in result.stdout and "One of: gold, private, shared, market." in result.stdout
+
+
+def _tty(*args: str) -> str:
+    """Run the command line on a pseudo-terminal, as a person would, and return what the screen received."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm-256color"}
+    process = subprocess.Popen([sys.executable, "-m", "pulumi_cloudimages.cli", *args], stdout=terminal,
+                               stderr=terminal, env=env)  # fmt: skip
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(timeout=60) == 0
+    os.close(controller)
+    return b"".join(chunks).decode()
+
+
+def test_a_terminal_gets_a_table_and_a_progress_indicator(url: str) -> None:
+    screen = _tty("list", "--endpoint", url, "--imagetype", "gold", "--platform", "Fedora")
+    assert "┏" in screen and "OS version" in screen and "Created (UTC)" in screen
+    assert WIRE["Fedora 38 64bit 20231117"]["id"] in screen and "\x1b[" in screen  # styled
+    paged = _tty("list", "--endpoint", url, "--imagetype", "gold", "--limit", "10")
+    assert re.search(r"listed \d+ images", paged)  # the spinner, shown once a second page is needed
+
+
+def test_the_readme_main_job() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pulumi_cloudimages.cli",
+            "latest",
+            "--by",
+            "platform",
+            "--imagetype",
+            "gold",
+            "--emulator",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) == {i["__platform"] for i in WIRE.values() if i["__imagetype"] == "gold"
+                                              and i.get("__platform")}  # fmt: skip
