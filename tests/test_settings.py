@@ -71,3 +71,9 @@ def test_the_auth_follows_the_credentials() -> None:
     local = Settings.resolve(env={}, endpoint="http://127.0.0.1:8080/", project_id="p")
     assert local.auth() is None and local.anonymous_headers() == {"X-Project-Id": "p"}
     assert local.ims_endpoint() == "http://127.0.0.1:8080"
+
+
+def test_the_keyword_arguments_are_the_settings() -> None:
+    from pulumi_cloudimages.settings import ConnectionOptions
+
+    assert list(ConnectionOptions.__annotations__) == list(Settings.model_fields)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from typing_extensions import Self, Unpack
 
+from ._version import VERSION
 from .auth import canonical_query
 from .errors import TransportError
 from .image import Image
@@ -26,7 +27,7 @@ from .settings import ConnectionOptions, Settings
 
 IMAGES_PATH = "/v2/cloudimages"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-USER_AGENT = "pulumi-cloudimages/0.1.0"
+USER_AGENT = f"pulumi-cloudimages/{VERSION}"
 
 
 def _images_url(query: ImageQuery) -> str:

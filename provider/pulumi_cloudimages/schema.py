@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, SecretStr
 
 from . import query
+from ._version import VERSION
 from .image import Image
 from .naming import camel
 from .query import ImageQuery, TimeFilter
@@ -137,7 +138,7 @@ def build_schema() -> dict[str, Any]:
     return {
         "name": PACKAGE,
         "displayName": "Huawei Cloud images",
-        "version": "0.1.0",
+        "version": VERSION,
         "description": "Find Huawei Cloud machine images (IMS GET /v2/cloudimages) with every filter typed and a "
         "stable selection.",
         "keywords": ["pulumi", "huaweicloud", "ims", "images", "category/cloud"],
