@@ -59,17 +59,20 @@ def resolve_all(outputs: list[pulumi.Output[Any]]) -> list[Any]:
     return _sync_await(pulumi.Output.all(*outputs).future())  # type: ignore[no-any-return]
 
 
+def every_platform(emulator: Emulator, latency: str) -> list[tuple[str, str, float, int]]:
+    """The latest gold image of the 12 platforms: one group_by call, then 12 most_recent lookups."""
+    grouped = measure(emulator, lambda: get_images(imagetype="gold", group_by="platform"))
+    one_by_one = measure(
+        emulator,
+        lambda: [get_images(imagetype="gold", platform=p, most_recent=True) for p in PLATFORMS],  # type: ignore[arg-type]
+    )
+    return [(f"12 platforms, {latency}", "one group_by call", *grouped), ("", "12 most_recent lookups", *one_by_one)]
+
+
 def main() -> None:
     rows: list[tuple[str, str, float, int]] = []
     with Emulator() as emulator:
-        seconds, requests = measure(emulator, lambda: get_images(imagetype="gold", group_by="platform"))
-        rows.append(("latest gold image of 12 platforms", "one group_by call", seconds, requests))
-        seconds, requests = measure(
-            emulator,
-            lambda: [get_images(imagetype="gold", platform=p, most_recent=True) for p in PLATFORMS],  # type: ignore[arg-type]
-        )
-        rows.append(("", "12 most_recent lookups", seconds, requests))
-
+        rows += every_platform(emulator, "no latency")
         seconds, requests = measure(
             emulator, lambda: [get_images(imagetype="gold", platform="Ubuntu", most_recent=True) for _ in range(20)]
         )
@@ -81,22 +84,16 @@ def main() -> None:
         {"platform": p, "created_at": f"gt:{year}-01-01T00:00:00Z"} for p in PLATFORMS for year in range(2016, 2020)
     ]
     distinct += [{"platform": "Ubuntu", "architecture": "arm"}, {"platform": "EulerOS", "architecture": "arm"}]
+    latency = f"{LATENCY * 1000:.0f} ms latency"
     with Emulator(latency=LATENCY) as slow:
         one, _ = measure(slow, lambda: get_images(imagetype="gold", platform="Fedora", most_recent=True))
-        rows.append((f"one lookup, {LATENCY * 1000:.0f} ms latency", "get_images", one, 1))
-        seconds, requests = measure(slow, lambda: get_images(imagetype="gold", group_by="platform"))
-        rows.append(("12 platforms, 100 ms latency", "one group_by call", seconds, requests))
-        seconds, requests = measure(
-            slow,
-            lambda: [get_images(imagetype="gold", platform=p, most_recent=True) for p in PLATFORMS],  # type: ignore[arg-type]
-        )
-        rows.append(("", "12 most_recent lookups", seconds, requests))
+        rows.append((f"one lookup, {latency}", "get_images", one, 1))
+        rows += every_platform(slow, latency)
         seconds, requests = measure(
             slow,
             lambda: resolve_all([get_images_output(imagetype="gold", most_recent=True, **f).id for f in distinct]),  # type: ignore[arg-type]
         )
-        rows.append((f"{len(distinct)} distinct lookups, {LATENCY * 1000:.0f} ms latency", "get_images_output", seconds,
-                     requests))  # fmt: skip
+        rows.append((f"{len(distinct)} distinct lookups, {latency}", "get_images_output", seconds, requests))
         concurrent, peak = seconds, slow.state.peak_in_flight
         seconds, requests = measure(
             slow,
