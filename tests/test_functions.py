@@ -145,3 +145,12 @@ def test_awaitable_result(engine: Emulator) -> None:
         return await get_images(name="Fedora 38 64bit 20231117")
 
     assert asyncio.get_event_loop().run_until_complete(read()).image.name == "Fedora 38 64bit 20231117"
+
+
+def test_opts_that_cannot_apply_are_named_in_a_warning(engine: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    get_images(name="Fedora 38 64bit 20231117", opts=pulumi.InvokeOptions(version="9.9.9"))
+    assert len(warnings) == 1 and "do not apply and are ignored" in warnings[0]
+    get_images(name="Fedora 38 64bit 20231117", opts=pulumi.InvokeOptions())
+    assert len(warnings) == 1

@@ -12,7 +12,15 @@ import jsonschema
 
 from pulumi_cloudimages import GetImagesResult, Image, ImageQuery, Selection, get_images
 from pulumi_cloudimages.naming import camel
-from pulumi_cloudimages.schema import ARGS_MODULE, FUNCTION, IMAGE_TYPE, build_args_module, build_schema
+from pulumi_cloudimages.schema import (
+    ARGS_MODULE,
+    FILTERS_DOC,
+    FUNCTION,
+    IMAGE_TYPE,
+    build_args_module,
+    build_filters_doc,
+    build_schema,
+)
 from pulumi_cloudimages.settings import CallOverrides, Settings
 
 ROOT = Path(__file__).parent.parent
@@ -26,6 +34,10 @@ def test_schema_json_is_current() -> None:
 
 def test_args_module_is_current() -> None:
     assert build_args_module() == ARGS_MODULE.read_text(), f"_args.py is stale: {REGENERATE}"
+
+
+def test_filters_doc_is_current() -> None:
+    assert build_filters_doc() == (ROOT / FILTERS_DOC).read_text(), f"{FILTERS_DOC} is stale: {REGENERATE}"
 
 
 def test_schema_is_valid_against_pulumis_metaschema() -> None:

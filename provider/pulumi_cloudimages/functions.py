@@ -177,11 +177,20 @@ def settings(overrides: CallOverrides | None = None) -> Settings:
     return Settings.resolve(**given)
 
 
+def _ignored(opts: pulumi.InvokeOptions | None) -> None:
+    # The lookup runs in this process: no provider plugin, version or download URL takes part in it.
+    if opts is not None and (opts.provider or opts.version or opts.plugin_download_url):
+        pulumi.log.warn(f"{TOKEN} runs in the program's own process: provider, version and plugin_download_url "
+                        "in opts do not apply and are ignored")  # fmt: skip
+
+
 def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetImagesArgs]) -> AwaitableGetImagesResult:
     """Find images by the filters of `GET /v2/cloudimages` and choose one (see `Selection`).
 
-    `opts` is accepted for the shape of Pulumi's SDKs; nothing in it applies to an in-process lookup.
+    `opts` is accepted for the shape of Pulumi's SDKs; it has nothing that applies to an in-process lookup
+    (a warning says so when it sets a provider, version or download URL).
     """
+    _ignored(opts)
     try:
         choice = lookup(*_parts(args))
     except CloudImagesError as exc:
@@ -194,6 +203,7 @@ def get_images_output(
 ) -> pulumi.Output[GetImagesResult]:
     """`get_images` over Inputs: an unknown input gives an unknown result (no request, as in a preview),
     and a secret input makes the result secret. Lookups made together run concurrently."""
+    _ignored(opts)
 
     async def run(resolved: dict[str, Any]) -> GetImagesResult:
         try:
