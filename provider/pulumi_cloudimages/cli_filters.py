@@ -100,9 +100,8 @@ def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def run(**options: Any) -> Any:
         target = Target(*(options.pop(p.name) for p in _TARGET))
-        given = {name: options.pop(name) for name in ImageQuery.model_fields if options.get(name) is not None}
-        for name in ImageQuery.model_fields:
-            options.pop(name, None)
+        values = {name: options.pop(name) for name in ImageQuery.model_fields}
+        given = {name: value for name, value in values.items() if value is not None}
         for item in options.pop("extra_filters") or []:
             wire, sep, value = item.partition("=")
             if not sep or not wire:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
 
-from . import query
+from . import query, selection
 from ._version import VERSION
 from .image import Image
 from .naming import camel, option
@@ -35,7 +35,7 @@ FILTERS_DOC = "docs/filters.md"
 # Every Literal of the models, named: the enumerations of query.py and selection.py.
 _ENUMS: dict[tuple[Any, ...], str] = {
     get_args(alias): name
-    for module in (query, sys.modules[Selection.__module__])
+    for module in (query, selection)
     for name, alias in vars(module).items()
     if get_origin(alias) is Literal
 }
