@@ -32,11 +32,26 @@ class CloudImagesError(Exception):
 
 
 class InvalidQueryError(CloudImagesError):
-    """A filter or option has a value the API does not allow. Nothing was sent."""
+    """A filter or option has a value the API does not allow. Nothing was sent.
+
+    `names` are the Python names of the filters or options at fault, so that an adapter can point at
+    them in its caller's words (a Pulumi argument, a command-line option).
+    """
+
+    def __init__(self, message: str, *, names: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.names = names
 
 
 class ConfigurationError(CloudImagesError):
-    """Region, endpoint or credentials are missing or contradictory. Nothing was sent."""
+    """Region, endpoint or credentials are missing or contradictory. Nothing was sent.
+
+    `setting` is the Python name of the setting at fault, when one alone is.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class TransportError(CloudImagesError):

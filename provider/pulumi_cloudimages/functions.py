@@ -9,24 +9,23 @@ config namespace `cloudimages` (`region`, `accessKey`, `secretKey`, ...), then t
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pydantic import BaseModel
 from typing_extensions import Unpack
 
 from ._args import GetImagesArgs, GetImagesOutputArgs
+from .arguments import split_arguments
 from .errors import CloudImagesError
-from .image import Image, format_time
+from .image import Image
 from .lookup import alookup, lookup
-from .naming import camel
+from .naming import FUNCTION, PACKAGE, camel
+from .outputs import choice_values
 from .query import ImageQuery
 from .selection import Choice, Selection
-from .settings import CallOverrides, Settings
+from .settings import CONFIG_KEYS, CallOverrides, Settings, config_values
 
-TOKEN = "cloudimages:index:getImages"
-CONFIG_NAMESPACE = "cloudimages"
+
 
 
 class GetImagesError(pulumi.RunError):
@@ -53,15 +52,6 @@ for _name in Image.model_fields:
     setattr(ImageResult, _name, pulumi.property(camel(_name)))
 ImageResult.extra = pulumi.property("extra")  # type: ignore[attr-defined]
 pulumi.output_type(ImageResult)
-
-
-def _plain(value: Any) -> Any:
-    return format_time(value) if isinstance(value, datetime) else value
-
-
-def image_result(image: Image) -> ImageResult:
-    values = {name: _plain(getattr(image, name)) for name in Image.model_fields}
-    return ImageResult(**values, extra=dict(image.model_extra or {}))
 
 
 @pulumi.output_type
@@ -137,50 +127,31 @@ class AwaitableGetImagesResult(GetImagesResult):
 
 
 def _result(choice: Choice, kind: type[GetImagesResult]) -> GetImagesResult:
-    images = [image_result(image) for image in choice.images]
-    return kind(
-        id=choice.image.id if choice.image else None,
-        image=image_result(choice.image) if choice.image else None,
-        images=images,
-        ids=[str(image.id) for image in choice.images],
-        latest_id=choice.latest.id if choice.latest else None,
-        groups={key: image_result(image) for key, image in choice.groups.items()},
-        complete=choice.complete,
-    )
+    values = choice_values(choice)
+    image = values.pop("image")
+    values["images"] = [ImageResult(**each) for each in values["images"]]
+    values["groups"] = {key: ImageResult(**each) for key, each in values["groups"].items()}
+    return kind(**values, image=ImageResult(**image) if image else None)
 
 
 def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
-    """Split the keyword arguments into filters, selection and settings; None means unset."""
-    given = {key: value for key, value in args.items() if value is not None}
-
-    def take(model: type[BaseModel]) -> dict[str, Any]:
-        return {key: given.pop(key) for key in list(given) if key in model.model_fields}
-
-    selection = Selection.model_validate(take(Selection))
-    overrides = CallOverrides.model_validate(take(CallOverrides))
-    return ImageQuery.model_validate(given), selection, settings(overrides)
+    query, selection, overrides = split_arguments(args)
+    return query, selection, settings(overrides)
 
 
 def settings(overrides: CallOverrides | None = None) -> Settings:
     """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
-    config = pulumi.Config(CONFIG_NAMESPACE)
-    given: dict[str, Any] = {}
-    for name, field in Settings.model_fields.items():
-        value = getattr(overrides, name, None)
-        if value is None and field.annotation is bool:
-            value = config.get_bool(camel(name))
-        elif value is None and field.annotation is int:
-            value = config.get_int(camel(name))
-        elif value is None:
-            value = config.get(camel(name))
-        given[name] = value
+    config = pulumi.Config(PACKAGE)
+    given = config_values({key: config.get(key) for key in CONFIG_KEYS})
+    if overrides is not None:
+        given.update(overrides.model_dump(exclude_none=True))
     return Settings.resolve(**given)
 
 
 def _ignored(opts: pulumi.InvokeOptions | None) -> None:
     # The lookup runs in this process: no provider plugin, version or download URL takes part in it.
     if opts is not None and (opts.provider or opts.version or opts.plugin_download_url):
-        pulumi.log.warn(f"{TOKEN} runs in the program's own process: provider, version and plugin_download_url "
+        pulumi.log.warn(f"{FUNCTION} runs in the program's own process: provider, version and plugin_download_url "
                         "in opts do not apply and are ignored")  # fmt: skip
 
 
@@ -194,7 +165,7 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
     try:
         choice = lookup(*_parts(args))
     except CloudImagesError as exc:
-        raise GetImagesError(f"{TOKEN}: {exc}") from exc
+        raise GetImagesError(f"{FUNCTION}: {exc}") from exc
     return _result(choice, AwaitableGetImagesResult)  # type: ignore[return-value]
 
 
@@ -209,7 +180,7 @@ def get_images_output(
         try:
             choice = await alookup(*_parts(resolved))
         except CloudImagesError as exc:
-            raise GetImagesError(f"{TOKEN}: {exc}") from exc
+            raise GetImagesError(f"{FUNCTION}: {exc}") from exc
         return _result(choice, GetImagesResult)
 
     return pulumi.Output.from_input(dict(args)).apply(run)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
+
+PACKAGE = "cloudimages"  # the Pulumi package: config keys are `cloudimages:<key>`
+FUNCTION = f"{PACKAGE}:index:getImages"  # the token of the function
+
 
 def camel(python_name: str) -> str:
     """`os_version` -> `osVersion`; a trailing `_` (kept off Python keywords and model names) is dropped."""
@@ -12,3 +18,9 @@ def camel(python_name: str) -> str:
 def option(python_name: str) -> str:
     """The command-line option of a name: `support_kvm` -> `--support-kvm`."""
     return "--" + python_name.rstrip("_").replace("_", "-")
+
+
+def rephrase(text: str, names: Iterable[str], word: Callable[[str], str]) -> str:
+    """`text` with each Python name of `names` written in the caller's words, `word(name)` (e.g. `camel`)."""
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.sub(rf"\b(?:{alternatives})\b", lambda match: word(match.group(0)), text) if alternatives else text

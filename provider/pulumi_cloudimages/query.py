@@ -191,7 +191,8 @@ class ImageQuery(BaseModel):
         try:
             query = handler(data)
         except ValidationError as exc:
-            raise InvalidQueryError(_describe(exc)) from None
+            names = tuple(_BY_ANY_NAME.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"])
+            raise InvalidQueryError(_describe(exc), names=names) from None
         query._check_combinations()
         return query
 
@@ -203,12 +204,14 @@ class ImageQuery(BaseModel):
             if clash:
                 raise InvalidQueryError(
                     f"invalid image filter: {flag} cannot be combined with {' or '.join(clash)} "
-                    f"(the API refuses the combination); remove one of them"
+                    f"(the API refuses the combination); remove one of them",
+                    names=(flag, *clash),
                 )
         if self.member_status is not None and self.visibility != "shared":
             raise InvalidQueryError(
                 f"invalid image filter: member_status={self.member_status!r} needs visibility='shared' "
-                f"(got visibility={self.visibility!r})"
+                f"(got visibility={self.visibility!r})",
+                names=("member_status", "visibility"),
             )
 
     def to_params(self) -> list[tuple[str, str]]:
@@ -249,16 +252,20 @@ def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
             name = "__" + match.group(1)
             if not isinstance(value, (bool, str)) or value == "":
                 raise InvalidQueryError(
-                    f"invalid image filter: {key}={value!r}; a support flag takes true, false or a non-empty string"
+                    f"invalid image filter: {key}={value!r}; a support flag takes true, false or a non-empty string",
+                    names=(name,),
                 )
         else:
             close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InvalidQueryError(
-                f"invalid image filter: unknown filter {key!r}{hint} (the filters are: {', '.join(FILTER_NAMES)})"
+                f"invalid image filter: unknown filter {key!r}{hint} (the filters are: {', '.join(FILTER_NAMES)})",
+                names=(key,),
             )
         if name in out:
-            raise InvalidQueryError(f"invalid image filter: {name} is given twice (as {key!r} and another name)")
+            raise InvalidQueryError(
+                f"invalid image filter: {name} is given twice (as {key!r} and another name)", names=(name,)
+            )
         out[name] = value
     return out
 

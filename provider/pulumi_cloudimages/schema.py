@@ -18,17 +18,13 @@ from pydantic import BaseModel, SecretStr
 
 from . import query, selection
 from ._version import VERSION
+from .arguments import INPUT_MODELS
 from .image import Image
-from .naming import camel, option
+from .naming import FUNCTION, PACKAGE, camel, option
 from .query import ImageQuery, TimeFilter
-from .selection import Selection
-from .settings import CallOverrides, Settings
+from .settings import SECRET_SETTINGS, Settings
 
-PACKAGE = "cloudimages"
-FUNCTION = f"{PACKAGE}:index:getImages"
 IMAGE_TYPE = f"{PACKAGE}:index:Image"
-INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
-SECRET_SETTINGS = ("secret_key", "security_token", "auth_token")
 ARGS_MODULE = Path(__file__).with_name("_args.py")
 FILTERS_DOC = "docs/filters.md"
 

@@ -66,14 +66,17 @@ class Selection(BaseModel):
                 re.compile(self.name_regex)
             except re.error as exc:
                 raise InvalidQueryError(
-                    f"invalid selection: name_regex={self.name_regex!r} is not a regular expression: {exc}"
+                    f"invalid selection: name_regex={self.name_regex!r} is not a regular expression: {exc}",
+                    names=("name_regex",),
                 ) from None
         chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
         if len(chosen) > 1:
-            raise InvalidQueryError(f"invalid selection: {' and '.join(chosen)} exclude each other; keep one")
+            raise InvalidQueryError(
+                f"invalid selection: {' and '.join(chosen)} exclude each other; keep one", names=tuple(chosen)
+            )
         if self.pinned_id is not None and (self.group_by or self.return_all):
             raise InvalidQueryError("invalid selection: pinned_id chooses one image; it does not go with group_by "
-                                    "or return_all")  # fmt: skip
+                                    "or return_all", names=("pinned_id",))  # fmt: skip
         return self
 
 

@@ -7,10 +7,11 @@ Each setting comes from the argument when given, else from the environment, in t
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -18,9 +19,11 @@ from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
 from .errors import ConfigurationError
+from .naming import camel
 from .project import ProjectLookup
 
 DEFAULT_CLOUD = "myhuaweicloud.com"
+SECRET_SETTINGS = frozenset({"secret_key", "security_token", "auth_token"})
 # Regions whose endpoints live under another domain than DEFAULT_CLOUD (as the official SDK knows them).
 REGION_CLOUDS = {"eu-west-101": "myhuaweicloud.eu"}
 
@@ -114,23 +117,28 @@ class Settings(BaseModel):
     def resolve(cls, env: Mapping[str, str] | None = None, **given: Unpack[ConnectionOptions]) -> Settings:
         """Arguments that are not None, else the environment; then check that they make sense together."""
         env = os.environ if env is None else env
-        values = {key: value for key, value in given.items() if value is not None}
+        values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         for key, names in ENVIRONMENT.items():
             if key not in values:
                 found = next((env[name] for name in names if env.get(name)), None)
                 if found is not None:
                     values[key] = found
+        settings = cls.validated(values)
+        settings._check_combination()
+        return settings
+
+    @classmethod
+    def validated(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from values by Python name, each checked alone; one `ConfigurationError` naming the first bad one."""
         try:
-            settings = cls.model_validate(values)
+            return cls.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             key = str(first["loc"][0])
-            shown = "***" if key in {"secret_key", "security_token", "auth_token"} else repr(first["input"])
+            shown = "***" if key in SECRET_SETTINGS else repr(first["input"])
             raise ConfigurationError(
-                f"invalid setting {key}={shown}: {first['msg'].removeprefix('Value error, ')}"
+                f"invalid setting {key}={shown}: {first['msg'].removeprefix('Value error, ')}", setting=key
             ) from None
-        settings._check_combination()
-        return settings
 
     def _check_combination(self) -> None:
         if self.endpoint is None and self.region is None:
@@ -181,3 +189,26 @@ class Settings(BaseModel):
         """Unsigned requests (a local emulator) still name their project."""
         anonymous = self.access_key is None and self.auth_token is None
         return {"X-Project-Id": self.project_id} if anonymous and self.project_id else {}
+
+
+# The Pulumi config keys (`cloudimages:<key>`) of the settings: their camelCase names.
+CONFIG_KEYS: dict[str, str] = {camel(name): name for name in Settings.model_fields}
+
+
+def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Config by key (`maxRetries`) to values by Python name (`max_retries`); None means unset.
+
+    Values may be the text a stack's config holds (`"3"`, `"true"`): the settings model reads them.
+    An unknown key is a `ConfigurationError` naming the nearest known one.
+    """
+    values: dict[str, Any] = {}
+    for key, value in config.items():
+        if key not in CONFIG_KEYS:
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(
+                f"unknown config key {key!r}{hint} (the keys are: {', '.join(CONFIG_KEYS)})", setting=key
+            )
+        if value is not None:
+            values[CONFIG_KEYS[key]] = value
+    return values

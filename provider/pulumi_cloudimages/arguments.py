@@ -1,0 +1,40 @@
+"""The arguments of `getImages`, whichever door they come through: the filters (`ImageQuery`), how to
+choose (`Selection`) and per-call settings (`CallOverrides`), told apart by name.
+
+Every adapter (the Python functions, the provider plugin, the pinned resource) splits its caller's
+arguments here, so an argument means the same thing everywhere and is refused with the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InvalidQueryError
+from .query import ImageQuery
+from .selection import Selection
+from .settings import CallOverrides
+
+INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
+
+
+def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, CallOverrides]:
+    """Filters, selection and overrides from arguments by Python name; None means unset."""
+    given = {key: value for key, value in args.items() if value is not None}
+    selection = _validated(Selection, given, "invalid selection")
+    overrides = _validated(CallOverrides, given, "invalid argument")
+    return ImageQuery.model_validate(given), selection, overrides
+
+
+def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:
+    """`model` from the arguments it names, taken out of `given`; one `InvalidQueryError` if they are wrong."""
+    mine = {key: given.pop(key) for key in list(given) if key in model.model_fields}
+    try:
+        return model.model_validate(mine)
+    except ValidationError as exc:
+        problems = [(str(e["loc"][0]), e) for e in exc.errors() if e["loc"]]
+        text = "; ".join(f"{name}={error.get('input')!r}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+                         for name, error in problems)  # fmt: skip
+        raise InvalidQueryError(f"{what}: {text}", names=tuple(name for name, _ in problems)) from None
