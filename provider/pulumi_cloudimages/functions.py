@@ -26,8 +26,6 @@ from .selection import Choice, Selection
 from .settings import CONFIG_KEYS, CallOverrides, Settings, config_values
 
 
-
-
 class GetImagesError(pulumi.RunError):
     """A lookup failed. Pulumi shows the message alone, without a traceback; `__cause__` is the
     package's own error (`NoMatchError`, `ApiError`, `InvalidQueryError`...)."""

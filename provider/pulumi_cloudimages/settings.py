@@ -129,7 +129,7 @@ class Settings(BaseModel):
 
     @classmethod
     def validated(cls, values: Mapping[str, Any]) -> Settings:
-        """Settings from values by Python name, each checked alone; one `ConfigurationError` naming the first bad one."""
+        """Settings from values by Python name, each checked alone; a `ConfigurationError` names the first bad one."""
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
