@@ -159,7 +159,15 @@ def build_schema() -> dict[str, Any]:
                 "outputs": {"properties": _RESULT_OUTPUTS, "required": ["ids", "images", "groups", "complete"]},
             }
         },
-        "language": {"python": {"packageName": "pulumi_cloudimages"}},
+        # Names for SDKs generated from this schema (`pulumi package add`). Python programs use this package
+        # itself; a generated Python SDK gets another name so that it can never shadow it.
+        "language": {
+            "nodejs": {"packageName": "pulumi-cloudimages", "packageDescription": "Find Huawei Cloud images."},
+            "go": {"importBasePath": "pulumi-cloudimages/sdk/go/cloudimages"},
+            "csharp": {"rootNamespace": "Pulumi", "namespaces": {PACKAGE: "CloudImages"}},
+            "java": {"basePackage": "com.pulumi"},
+            "python": {"packageName": "pulumi_cloudimages_sdk"},
+        },
     }
 
 
@@ -246,9 +254,14 @@ def build_filters_doc() -> str:
     return "\n".join(lines) + "\n"
 
 
+def schema_text() -> str:
+    """`schema.json` as written to the file and served by the provider plugin."""
+    return json.dumps(build_schema(), indent=2) + "\n"
+
+
 def main(argv: list[str]) -> None:
     root = Path(argv[0]) if argv else Path.cwd()
-    (root / "schema.json").write_text(json.dumps(build_schema(), indent=2) + "\n")
+    (root / "schema.json").write_text(schema_text())
     ARGS_MODULE.write_text(build_args_module())
     (root / FILTERS_DOC).write_text(build_filters_doc())
     print(f"wrote {root / 'schema.json'}, {root / FILTERS_DOC} and {ARGS_MODULE}")

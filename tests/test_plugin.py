@@ -1,0 +1,349 @@
+"""The provider plugin, started as the Pulumi engine starts it and spoken to over gRPC, against the emulator.
+
+Nothing is mocked: the plugin is a subprocess (`pulumi-resource-cloudimages <engine address>`), the calls
+are the engine's (`pulumi.runtime.proto` stubs), and the lookups go over HTTP to the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+import yaml
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2
+
+from engine_rpc import PLUGIN, Provider, is_secret, plain, provider_process, secret, struct
+from pulumi_cloudimages import ImageQuery, Selection, Settings
+from pulumi_cloudimages._version import VERSION
+from pulumi_cloudimages.emulator import PROJECT_A, Emulator
+from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.lookup import forget, lookup
+
+ROOT = Path(__file__).parent.parent
+SCHEMA = json.loads((ROOT / "schema.json").read_text())
+FUNCTION = "cloudimages:index:getImages"
+LISTED = [i for i in sample_data()["images"] if i.get("__isregistered") == "true"]
+BY_NAME = {i["name"]: i for i in LISTED}
+SECRET_KEY = "SK-SECRET-VALUE"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(credentials=[f"AK:{SECRET_KEY}:{PROJECT_A}"]) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Iterator[Provider]:
+    with provider_process(PLUGIN) as provider:
+        yield provider
+
+
+def stack_config(emulator: Emulator, **changes: Any) -> dict[str, Any]:
+    """A stack's `cloudimages:*` config as the engine sends it to Configure (secrets wrapped)."""
+    config = {
+        "endpoint": emulator.url,
+        "projectId": PROJECT_A,
+        "accessKey": "AK",
+        "secretKey": secret(SECRET_KEY),
+        "maxRetries": "0",
+    }
+    return {k: v for k, v in {**config, **changes}.items() if v is not None}
+
+
+def configure(provider: Provider, config: dict[str, Any]) -> None:
+    variables = {f"cloudimages:config:{k}": str(v["value"] if is_secret(v) else v) for k, v in config.items()}
+    provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), variables=variables, acceptSecrets=True))
+
+
+def invoke(provider: Provider, args: dict[str, Any], token: str = FUNCTION) -> tuple[dict[str, Any], dict[str, str]]:
+    """The invoke's return and its failures by property."""
+    response = provider.stub.Invoke(provider_pb2.InvokeRequest(tok=token, args=struct(args)))
+    return plain(getattr(response, "return")), {f.property: f.reason for f in response.failures}
+
+
+def invoke_error(provider: Provider, args: dict[str, Any], token: str = FUNCTION) -> str:
+    with pytest.raises(grpc.RpcError) as caught:
+        invoke(provider, args, token)
+    details = str(caught.value.details())  # type: ignore[attr-defined]
+    assert "Traceback" not in details and 'File "' not in details
+    return details
+
+
+@pytest.fixture
+def configured(plugin: Provider, emulator: Emulator) -> Provider:
+    configure(plugin, stack_config(emulator))
+    emulator.requests.clear()
+    return plugin
+
+
+def newest(images: list[dict[str, Any]]) -> dict[str, Any]:
+    """Newest by creation time, ties by name then ID: the documented rule, computed from the catalog."""
+    return min(images, key=lambda i: (-datetime.fromisoformat(i["created_at"].replace("Z", "+00:00")).timestamp(),
+                                      i["name"], i["id"]))  # fmt: skip
+
+
+# --- identity --------------------------------------------------------------------------------------
+
+
+def test_plugin_info_is_the_package_version(plugin: Provider) -> None:
+    assert plugin.stub.GetPluginInfo(empty_pb2.Empty()).version == VERSION
+
+
+def test_get_schema_is_schema_json(plugin: Provider) -> None:
+    served = plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema
+    assert served == (ROOT / "schema.json").read_text()
+    schema = json.loads(served)
+    assert (schema["name"], schema["version"]) == ("cloudimages", VERSION)
+    # A Python SDK generated from the schema must not shadow this package.
+    assert schema["language"]["python"]["packageName"] != "pulumi_cloudimages"
+    assert {"nodejs", "go", "csharp", "python"} <= set(schema["language"])
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+
+def check_config(provider: Provider, news: dict[str, Any]) -> Any:
+    return provider.stub.CheckConfig(
+        provider_pb2.CheckRequest(urn="urn:pulumi:dev::app::pulumi:providers:cloudimages::default", news=struct(news))
+    )
+
+
+def test_check_config_names_each_bad_key_and_what_is_allowed(plugin: Provider) -> None:
+    response = check_config(
+        plugin, {"maxRetries": "abc", "maxRetry": "3", "region": "Beijing 4", "insecure": "maybe", "cloud": "x.com"}
+    )
+    failures = {f.property: f.reason for f in response.failures}
+    assert set(failures) == {"maxRetries", "maxRetry", "region", "insecure"}
+    assert "maxRetries='abc'" in failures["maxRetries"] and "integer" in failures["maxRetries"]
+    assert "did you mean 'maxRetries'?" in failures["maxRetry"]
+    assert "cn-north-4" in failures["region"] and "boolean" in failures["insecure"]
+
+
+def test_check_config_accepts_secrets_and_returns_the_inputs_unchanged(plugin: Provider) -> None:
+    news = {"region": "cn-north-4", "accessKey": "AK", "secretKey": secret("S3CRET"), "maxRetries": "2",
+            "insecure": "true", "version": VERSION}  # fmt: skip
+    response = check_config(plugin, news)
+    assert list(response.failures) == []
+    assert plain(response.inputs) == news and is_secret(plain(response.inputs)["secretKey"])
+
+
+def test_configure_with_secret_values_signs_the_requests(configured: Provider, emulator: Emulator) -> None:
+    result, failures = invoke(configured, {"name": "Fedora 38 64bit 20231117"})
+    assert failures == {} and result["id"] == BY_NAME["Fedora 38 64bit 20231117"]["id"]
+    assert len(emulator.requests) == 1  # signed with the secret key the engine sent as a secret
+
+
+def test_the_environment_completes_the_config(emulator: Emulator) -> None:
+    from engine_rpc import clean_environment
+
+    env = clean_environment(HW_ACCESS_KEY="AK", HW_SECRET_KEY=SECRET_KEY, HW_PROJECT_ID=PROJECT_A)
+    with provider_process(PLUGIN, env=env) as provider:
+        configure(provider, {"endpoint": emulator.url})
+        result, _ = invoke(provider, {"name": "Fedora 38 64bit 20231117"})
+        assert result["id"] == BY_NAME["Fedora 38 64bit 20231117"]["id"]
+
+
+def test_missing_settings_are_named_by_their_config_keys(plugin: Provider) -> None:
+    configure(plugin, {})
+    message = invoke_error(plugin, {"name": "x"})
+    assert message.startswith(f"{FUNCTION}: no region") and "HW_REGION_NAME" in message
+
+
+# --- selection: the same choices as get_images -----------------------------------------------------
+
+MODES = {
+    "exactly one": {"name": "Fedora 38 64bit 20231117"},
+    "most recent": {"imagetype": "gold", "platform": "Ubuntu", "nameRegex": r"^Ubuntu 22\.04 ", "mostRecent": True},
+    "version order": {"imagetype": "gold", "platform": "CentOS", "orderBy": "version", "mostRecent": True},
+    "groups": {"imagetype": "gold", "status": "active", "groupBy": "platform"},
+    "all": {"imagetype": "gold", "platform": "Fedora", "returnAll": True},
+    "by OS version": {"imagetype": "gold", "platform": "Debian", "groupBy": "os_version"},
+}
+
+
+@pytest.mark.parametrize("args", MODES.values(), ids=MODES.keys())
+def test_each_selection_mode_chooses_as_get_images(
+    configured: Provider, emulator: Emulator, args: dict[str, Any]
+) -> None:
+    result, failures = invoke(configured, args)
+    assert failures == {}
+    forget()
+    python_names = {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower(): value for key, value in args.items()}
+    query = ImageQuery.model_validate({k: v for k, v in python_names.items() if k in ImageQuery.model_fields})
+    selection = Selection(**{k: v for k, v in python_names.items() if k in Selection.model_fields})
+    settings = Settings.resolve(
+        env={}, endpoint=emulator.url, project_id=PROJECT_A, access_key="AK", secret_key=SECRET_KEY
+    )
+    choice = lookup(query, selection, settings)
+    assert result.get("id") == (choice.image.id if choice.image else None)
+    assert result["ids"] == [image.id for image in choice.images]
+    assert result.get("latestId") == (choice.latest.id if choice.latest else None)
+    assert {k: v["id"] for k, v in result["groups"].items()} == {k: v.id for k, v in choice.groups.items()}
+    assert result["complete"] is choice.complete
+
+
+def test_most_recent_takes_the_newest_by_creation_with_ties_by_name(configured: Provider) -> None:
+    result, _ = invoke(configured, MODES["most recent"])
+    candidates = [i for i in LISTED if i["__imagetype"] == "gold" and i["__platform"] == "Ubuntu"
+                  and re.search(r"^Ubuntu 22\.04 ", i["name"])]  # fmt: skip
+    assert result["id"] == newest(candidates)["id"] and result["image"]["name"] == newest(candidates)["name"]
+
+
+def test_a_pinned_image_is_kept_while_latest_id_shows_the_newest(configured: Provider) -> None:
+    fedora = sorted((i for i in LISTED if i["__imagetype"] == "gold" and i["__platform"] == "Fedora"),
+                    key=lambda i: i["created_at"])  # fmt: skip
+    result, _ = invoke(configured, {"imagetype": "gold", "platform": "Fedora", "mostRecent": True,
+                                    "pinnedId": fedora[0]["id"]})  # fmt: skip
+    assert (result["id"], result["latestId"]) == (fedora[0]["id"], newest(fedora)["id"])
+
+
+def test_the_result_has_the_shape_of_the_schema_outputs(configured: Provider) -> None:
+    result, _ = invoke(configured, {"name": "CentOS 7.9 64bit for BareMetal"})
+    outputs = SCHEMA["functions"][FUNCTION]["outputs"]
+    assert set(result) == set(outputs["properties"]) and set(outputs["required"]) <= set(result)
+    image_properties = SCHEMA["types"]["cloudimages:index:Image"]["properties"]
+    assert set(result["image"]) == set(image_properties)
+    wire = BY_NAME["CentOS 7.9 64bit for BareMetal"]
+    image = result["image"]
+    assert (image["osVersion"], image["createdAt"], image["minRam"]) == (
+        wire["__os_version"], wire["created_at"], wire["min_ram"]
+    )  # fmt: skip
+    assert image["extra"] == {"__support_s4l": "true"} and image["schema"] == wire["schema"]
+    assert image["supportKvm"] is (wire.get("__support_kvm") == "true") or image["supportKvm"] is None
+
+
+def test_a_secret_argument_makes_the_result_secret(configured: Provider) -> None:
+    result, _ = invoke(configured, {"name": secret("Fedora 38 64bit 20231117")})
+    assert all(is_secret(value) for value in result.values())
+    assert result["id"]["value"] == BY_NAME["Fedora 38 64bit 20231117"]["id"]
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def test_invalid_arguments_are_failures_naming_the_argument(configured: Provider, emulator: Emulator) -> None:
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
+        ({"minRam": -1}, {"minRam": "minRam=-1"}),
+        ({"orderBy": "size"}, {"orderBy": "'created' or 'version'"}),
+        ({"platform": "ubuntu"}, {"platform": "did you mean 'Ubuntu'?"}),
+        ({"mostRecent": True, "returnAll": True}, {"mostRecent": "mostRecent and returnAll exclude each other"}),
+        ({"supportXenGpuType": "V100", "supportKvm": True}, {"supportXenGpuType": "supportKvm"}),
+        ({"mostRecnt": True}, {"mostRecnt": "did you mean 'mostRecent'?"}),
+        ({"most_recent": True}, {"most_recent": "did you mean 'mostRecent'?"}),
+        ({"nameRegex": "(["}, {"nameRegex": "not a regular expression"}),
+        ({"createdAt": "after:2024-01-01"}, {"createdAt": "OP:TIME"}),
+    ]
+    for args, expected in cases:
+        _, failures = invoke(configured, args)
+        for prop, words in expected.items():
+            assert prop in failures and words in failures[prop], (args, failures)
+            assert "min_ram" not in failures[prop] and "most_recent and" not in failures[prop]
+    assert emulator.requests == []
+
+
+def test_no_match_says_why_in_the_schema_words(configured: Provider) -> None:
+    message = invoke_error(configured, {"imagetype": "gold", "platform": "Ubuntu", "name": "Ubuntu 22.04"})
+    assert message.startswith(f"{FUNCTION}: no image matches. Query sent: GET /v2/cloudimages?")
+    assert "Without name='Ubuntu 22.04' the service would return images" in message
+    message = invoke_error(configured, {"imagetype": "gold", "platform": "Ubuntu", "nameRegex": "^Ubuntu 99"})
+    assert "nameRegex '^Ubuntu 99' kept none" in message and "Nearest names:" in message
+
+
+def test_several_matches_suggest_the_arguments_to_choose(configured: Provider) -> None:
+    message = invoke_error(configured, {"imagetype": "gold", "platform": "Fedora"})
+    assert message.startswith(f"{FUNCTION}: 4 images match")
+    assert "Set mostRecent" in message and "returnAll" in message and "nameRegex" in message
+
+
+def test_api_errors_carry_code_and_request_id(configured: Provider, emulator: Emulator) -> None:
+    emulator.inject("status", status=503)
+    message = invoke_error(configured, {"name": "CentOS 7.6 64bit"})
+    assert "HTTP 503 IMG.503: Injected fault." in message and re.search(r"request ID [0-9a-f]{32}", message)
+
+
+def test_a_refused_key_is_an_error_without_the_secret(emulator: Emulator) -> None:
+    with provider_process(PLUGIN) as provider:
+        configure(provider, stack_config(emulator, secretKey=secret("WRONG-SECRET-VALUE")))
+        message = invoke_error(provider, {"name": "CentOS 7.6 64bit"})
+        provider.process.send_signal(signal.SIGTERM)
+        assert provider.process.wait(timeout=10) == 0
+        stderr = provider.stderr()
+    assert "HTTP 401 APIGW.0301" in message and "request ID" in message
+    assert "WRONG-SECRET-VALUE" not in message + stderr
+
+
+def test_an_unknown_function_is_a_clear_error(configured: Provider) -> None:
+    message = invoke_error(configured, {"name": "x"}, token="cloudimages:index:getImage")
+    assert message == f"unknown function 'cloudimages:index:getImage': the cloudimages provider has {FUNCTION} only"
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+
+
+def test_parallel_invokes_run_concurrently_and_identical_ones_are_sent_once() -> None:
+    ids = [image["id"] for image in LISTED[:50]]
+    with Emulator(latency=0.3) as emulator, provider_process(PLUGIN) as provider:
+        configure(provider, {"endpoint": emulator.url, "projectId": PROJECT_A, "maxRetries": "0"})
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(lambda image_id: invoke(provider, {"id": image_id})[0]["id"], ids))
+        assert results == ids and len(emulator.requests) == 50
+        assert emulator.state.peak_in_flight >= 40  # the engine's parallel invokes overlap in the plugin
+
+        emulator.requests.clear()
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            same = list(pool.map(lambda _: invoke(provider, MODES["groups"])[0]["groups"]["Ubuntu"]["id"], range(20)))
+        assert len(set(same)) == 1 and len(emulator.requests) == 1
+
+
+# --- the process -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_it_ends_cleanly_on_sigterm_and_sigint(stop: signal.Signals) -> None:
+    with provider_process(PLUGIN) as provider:
+        assert provider.stub.GetPluginInfo(empty_pb2.Empty()).version == VERSION
+        provider.process.send_signal(stop)
+        assert provider.process.wait(timeout=10) == 0
+        assert provider.stderr() == ""
+
+
+def test_it_runs_from_its_folder_as_a_source_plugin() -> None:
+    folder = ROOT / "provider"
+    assert yaml.safe_load((folder / "PulumiPlugin.yaml").read_text())["runtime"] == "python"
+    with provider_process([sys.executable, str(folder)]) as provider:
+        assert provider.stub.GetPluginInfo(empty_pb2.Empty()).version == VERSION
+
+
+# --- the YAML example ------------------------------------------------------------------------------
+
+
+def test_the_yaml_example_gets_the_newest_gold_image_of_each_platform(configured: Provider) -> None:
+    folder = ROOT / "examples" / "yaml-gold-per-platform"
+    program = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    assert program["runtime"] == "yaml"
+    assert (folder / program["packages"]["cloudimages"] / "PulumiPlugin.yaml").exists()
+    call = program["variables"]["gold"]["fn::invoke"]
+    assert call["function"] == FUNCTION
+    result, failures = invoke(configured, call["arguments"])
+    assert failures == {}
+    arguments = call["arguments"]
+    for name, expression in program["outputs"].items():
+        match = re.fullmatch(r'\$\{gold\.groups\["([^"]+)"\]\.(\w+)\}', expression)
+        assert match, expression
+        platform, field = match.groups()
+        candidates = [i for i in LISTED if i["__imagetype"] == arguments["imagetype"] and i["status"] == "active"
+                      and i["__platform"] == platform and i.get("__support_kvm") == "true"]  # fmt: skip
+        expected = newest(candidates)
+        wire_field = {"id": "id", "osVersion": "__os_version"}[field]
+        assert result["groups"][platform][field] == expected[wire_field], name
