@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import cache
 
 PACKAGE = "cloudimages"  # the Pulumi package: config keys are `cloudimages:<key>`
 FUNCTION = f"{PACKAGE}:index:getImages"  # the token of the function
 
 
+@cache  # results are converted field by field, image by image
 def camel(python_name: str) -> str:
     """`os_version` -> `osVersion`; a trailing `_` (kept off Python keywords and model names) is dropped."""
     first, *rest = python_name.rstrip("_").split("_")

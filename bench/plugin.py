@@ -1,0 +1,129 @@
+"""Benchmark (issue: the provider plugin): start-up, and the cost an Invoke adds to the same lookup in-process.
+
+1. Start-up: from process start to the port printed on stdout (target: under 1.5 s).
+2. Per lookup, against the emulator in its own process (sample catalog), each lookup distinct so that
+   nothing is answered from a cache: the plugin's Invoke over gRPC, timed at the caller as the engine
+   would see it, beside the same lookup in-process (the core that `get_images` runs). Target: the plugin
+   adds at most 5 ms per Invoke. Two sizes: one image (`id`), and every gold image (`returnAll`, ~100
+   images with all their attributes to marshal).
+
+    uv run python bench/plugin.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from _common import emulator_process, median
+from pulumi_cloudimages import ImageQuery, Selection, Settings
+from pulumi_cloudimages.emulator import PROJECT_A
+from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.lookup import lookup
+
+PLUGIN = os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")
+STARTS = 7
+LOOKUPS = 60
+
+
+def start_plugin() -> tuple[subprocess.Popen[str], str, float]:
+    started = time.perf_counter()
+    process = subprocess.Popen([PLUGIN, "127.0.0.1:1"], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    port = process.stdout.readline().strip()
+    return process, port, time.perf_counter() - started
+
+
+def struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(values)
+    return message
+
+
+def figures(label: str, seconds: list[float], unit: float = 1000.0, suffix: str = "ms") -> str:
+    low, mid, high = min(seconds) * unit, median(seconds) * unit, max(seconds) * unit
+    return f"{label:<44} {low:8.2f} {mid:8.2f} {high:8.2f} {suffix}"
+
+
+def timed(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    starts = []
+    for _ in range(STARTS):
+        process, _port, seconds = start_plugin()
+        starts.append(seconds)
+        process.terminate()
+        process.wait(timeout=10)
+    print(f"{'':<44} {'min':>8} {'median':>8} {'max':>8}")
+    print(figures("plugin start-up, process start to port", starts, 1.0, "s   (target < 1.5 s)"))
+
+    catalog = Path(tempfile.gettempdir()) / "cloudimages-bench-sample.json"
+    catalog.write_text(json.dumps(sample_data()))
+    listed = [image for image in sample_data()["images"] if image.get("__isregistered") == "true"]
+    ids = [image["id"] for image in listed][:LOOKUPS]
+    base = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    # Distinct but equivalent "every gold image" lookups: the upper time bound moves by a second each time.
+    bounds = [f"lt:{base + timedelta(seconds=n):%Y-%m-%dT%H:%M:%SZ}" for n in range(LOOKUPS)]
+
+    with emulator_process(catalog) as emulator:
+        url = emulator.url  # type: ignore[attr-defined]
+        settings = Settings.resolve(env={}, endpoint=url, project_id=PROJECT_A)
+        in_process_one = [timed(lambda i=i: lookup(ImageQuery(id=i), Selection(), settings)) for i in ids]
+        in_process_all = [
+            timed(lambda b=b: lookup(ImageQuery(imagetype="gold", created_at=b), Selection(return_all=True), settings))
+            for b in bounds
+        ]
+
+        process, port, _ = start_plugin()
+        try:
+            stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+            stub.Configure(provider_pb2.ConfigureRequest(args=struct({"endpoint": url, "projectId": PROJECT_A})))
+            request = provider_pb2.InvokeRequest
+            token = "cloudimages:index:getImages"
+            stub.Invoke(request(tok=token, args=struct({"id": ids[0], "name": listed[0]["name"]})), timeout=30)
+            # The floor: an invoke refused by the plugin itself, with no lookup behind it.
+            floor = [timed(lambda: stub.Invoke(request(tok=token, args=struct({"nameRgex": "x"})))) for _ in ids]
+            plugin_one = [timed(lambda i=i: stub.Invoke(request(tok=token, args=struct({"id": i})))) for i in ids]
+            plugin_all = [
+                timed(
+                    lambda b=b: stub.Invoke(
+                        request(tok=token, args=struct({"imagetype": "gold", "createdAt": b, "returnAll": True}))
+                    )
+                )
+                for b in bounds
+            ]
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+    print()
+    print(f"{'per lookup, ' + str(LOOKUPS) + ' distinct lookups':<44} {'min':>8} {'median':>8} {'max':>8}")
+    print(figures("gRPC floor: a refused Invoke, no lookup", floor))
+    print(figures("one image: in-process", in_process_one))
+    print(figures("one image: plugin Invoke", plugin_one))
+    print(figures("every gold image (returnAll): in-process", in_process_all))
+    print(figures("every gold image (returnAll): plugin Invoke", plugin_all))
+    for label, plugin_times, local_times in (("one image", plugin_one, in_process_one),
+                                             ("every gold image", plugin_all, in_process_all)):  # fmt: skip
+        added = (median(plugin_times) - median(local_times)) * 1000
+        print(f"added by the plugin, {label}: {added:+.2f} ms per Invoke (target <= 5 ms)")
+
+
+if __name__ == "__main__":
+    main()
