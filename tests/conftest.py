@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import runpy
 from pathlib import Path
 from typing import Any
 
+import dill
 import pulumi
+import pulumi.dynamic
 import pytest
 
 from pulumi_cloudimages.lookup import forget as forget_lookups
@@ -24,13 +27,23 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class EngineMocks(pulumi.runtime.Mocks):
-    """The Pulumi engine, mocked: resources are recorded, nothing else is mocked."""
+    """The Pulumi engine, mocked: resources are recorded, nothing else is mocked. A dynamic resource is
+    created by its own provider, configured with the stack's config, as the engine has it done."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: dict[str, str], preview: bool) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.config = config
+        self.preview = preview
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
+        if args.typ.startswith("pulumi-python:dynamic") and not self.preview:  # no create in a preview
+            provider = dill.loads(base64.b64decode(args.inputs["__provider"]))
+            provider.configure(pulumi.dynamic.ConfigureRequest(pulumi.dynamic.Config(self.config, "test")))
+            checked = provider.check({}, dict(args.inputs))
+            assert checked.failures == [], [(f.property, f.reason) for f in checked.failures]
+            created = provider.create(checked.inputs)
+            return created.id, created.outs
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -46,7 +59,7 @@ def start_engine(project: str = "test", preview: bool = False, config: dict[str,
     settings.SETTINGS.rpc_manager.clear()  # work left by an earlier program belongs to its own loop
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
-    mocks = EngineMocks()
+    mocks = EngineMocks(config or {}, preview)
     pulumi.runtime.set_mocks(mocks, project=project, stack="dev", preview=preview)
     pulumi.runtime.set_all_config(config or {}, secret_keys=[k for k in config or {} if k.endswith(SECRET_SUFFIXES)])
     return mocks

@@ -71,3 +71,13 @@ def test_team_private_image_newest_then_pinned(config: dict[str, str]) -> None:
     pinned = run("team-private-image", {**config, "team-private-image:pinnedImageId": older["id"]})
     assert pinned == {"image_id": older["id"], "image_name": older["name"], "latest_image_id": latest["id"],
                       "upgrade_available": True}  # fmt: skip
+
+
+def test_pinned_ubuntu(config: dict[str, str]) -> None:
+    outputs = run("pinned-ubuntu", config)
+    expected = newest([
+        i for i in LISTED
+        if i["__imagetype"] == "gold" and i.get("__platform") == "Ubuntu" and i.get("__support_kvm") == "true"
+        and i.get("__support_arm") != "true" and i["name"].startswith("Ubuntu 22.04 ")
+    ])  # fmt: skip
+    assert outputs == {"image_id": expected["id"], "image_name": expected["name"], "upgrade_available": False}

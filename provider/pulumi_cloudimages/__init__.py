@@ -30,15 +30,24 @@ from .settings import Settings
 # command line start without it.
 if TYPE_CHECKING:
     from .functions import GetImagesError, GetImagesResult, ImageResult, get_images, get_images_output
+    from .pinned import PinnedImage, PinnedImageError
 
-_PULUMI_NAMES = ("GetImagesError", "GetImagesResult", "ImageResult", "get_images", "get_images_output")
+_PULUMI_NAMES = {
+    "GetImagesError": "functions",
+    "GetImagesResult": "functions",
+    "ImageResult": "functions",
+    "get_images": "functions",
+    "get_images_output": "functions",
+    "PinnedImage": "pinned",
+    "PinnedImageError": "pinned",
+}
 
 
 def __getattr__(name: str) -> object:
     if name in _PULUMI_NAMES:
-        from . import functions
+        import importlib
 
-        return getattr(functions, name)
+        return getattr(importlib.import_module(f".{_PULUMI_NAMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -61,6 +70,8 @@ __all__ = [
     "NoMatchError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PinnedImage",
+    "PinnedImageError",
     "RateLimitedError",
     "Selection",
     "SelectionError",

@@ -19,6 +19,13 @@ from .settings import CallOverrides
 
 INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
 
+# What a PinnedImage cannot take, and why: it pins one image, and keeps the pin itself.
+NOT_PINNABLE: dict[str, str] = {
+    "group_by": "chooses several images (one per group); a PinnedImage pins one: use most_recent or order_by",
+    "return_all": "chooses every match; a PinnedImage pins one: use most_recent or order_by",
+    "pinned_id": "a PinnedImage keeps its own pin in the stack's state; change a keeper to move it",
+}
+
 
 def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, CallOverrides]:
     """Filters, selection and overrides from arguments by Python name; None means unset."""

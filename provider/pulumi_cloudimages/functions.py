@@ -23,7 +23,7 @@ from .naming import FUNCTION, PACKAGE, camel
 from .outputs import choice_values
 from .query import ImageQuery
 from .selection import Choice, Selection
-from .settings import CONFIG_KEYS, CallOverrides, Settings, config_values
+from .settings import CONFIG_KEYS, CallOverrides, Settings, settings_from_config
 
 
 class GetImagesError(pulumi.RunError):
@@ -140,10 +140,7 @@ def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
 def settings(overrides: CallOverrides | None = None) -> Settings:
     """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
     config = pulumi.Config(PACKAGE)
-    given = config_values({key: config.get(key) for key in CONFIG_KEYS})
-    if overrides is not None:
-        given.update(overrides.model_dump(exclude_none=True))
-    return Settings.resolve(**given)
+    return settings_from_config({key: config.get(key) for key in CONFIG_KEYS}, overrides)
 
 
 def _ignored(opts: pulumi.InvokeOptions | None) -> None:

@@ -27,13 +27,24 @@ def _key(settings: Settings, query: ImageQuery, selection: Selection) -> Hashabl
     return (settings, tuple(query.to_params()), selection)
 
 
-def lookup(query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
-    """The choice for `query` and `selection`, looked up with the synchronous client."""
+def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh: bool = False) -> Choice:
+    """The choice for `query` and `selection`, looked up with the synchronous client; `fresh` asks the
+    service again even when this process has asked the same before (a refresh wants the live catalog)."""
     key = _key(settings, query, selection)
-    if key not in _results:
-        client = _clients.get(settings) or _clients.setdefault(settings, ImsClient(settings=settings))
+    if fresh or key not in _results:
+        client = _client(settings)
         _results[key] = _drive(lookup_flow(query, selection), lambda q, n: client.list_images(q, max_results=n))
     return _results[key]
+
+
+def find_image(image_id: str, settings: Settings) -> Image | None:
+    """The image with this ID if the project can see it, asked afresh."""
+    found = _client(settings).list_images(ImageQuery(id=image_id), max_results=1)
+    return found[0] if found else None
+
+
+def _client(settings: Settings) -> ImsClient:
+    return _clients.get(settings) or _clients.setdefault(settings, ImsClient(settings=settings))
 
 
 def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:

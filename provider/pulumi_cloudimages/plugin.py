@@ -50,7 +50,7 @@ from .lookup import alookup
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
 from .schema import schema_text
-from .settings import CONFIG_KEYS, Settings, config_values
+from .settings import CONFIG_KEYS, Settings, config_values, settings_from_config
 
 # Properties the engine itself adds to a provider's inputs; they are not settings.
 _ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
@@ -112,9 +112,7 @@ class CloudImagesProvider(Provider):
             reason = _in_schema_words(exc)
             return Invoked(failures=[CheckFailure(camel(name), reason) for name in exc.names or ("",)])
         try:
-            config = config_values(self._config)
-            settings = Settings.resolve(**{**config, **overrides.model_dump(exclude_none=True)})
-            choice = await alookup(query, selection, settings)
+            choice = await alookup(query, selection, settings_from_config(self._config, overrides))
         except CloudImagesError as exc:
             raise LookupFailed(f"{FUNCTION}: {_in_schema_words(exc)}") from None
         secret = any(value.contains_secret() for value in args.values())

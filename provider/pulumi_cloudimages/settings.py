@@ -212,3 +212,11 @@ def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None:
             values[CONFIG_KEYS[key]] = value
     return values
+
+
+def settings_from_config(config: Mapping[str, Any], overrides: CallOverrides | None = None) -> Settings:
+    """Settings for one lookup: the call's overrides, else the config (by key), else the environment."""
+    given = config_values(config)
+    if overrides is not None:
+        given.update(overrides.model_dump(exclude_none=True))
+    return Settings.resolve(**given)

@@ -71,6 +71,10 @@ class EmulatorState:
         """With no credentials and no tokens, anyone may call, naming a project in `X-Project-Id`."""
         return not self.credentials and not self.tokens
 
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Serve `catalog` from the next request on; the query results kept for paging go with the old one."""
+        self.catalog, self._results = catalog, OrderedDict()
+
     def results(self, project: str | None, params: Mapping[str, str], listing: Listing) -> Result:
         """The filtered, sorted result of a query, kept for the pages that follow it."""
         key = (project, tuple(sorted((k, v) for k, v in params.items() if k not in ("marker", "limit"))))

@@ -90,6 +90,10 @@ class Emulator:
         default = 502 if kind == "html" else 503
         self.state.faults.add(Fault(kind, status or default, retry_after, seconds), times)
 
+    def replace_catalog(self, catalog: Catalog | str | Path) -> None:
+        """Serve another catalog from the next request on (a newer image published, an image deleted...)."""
+        self.state.replace_catalog(_catalog(catalog))
+
     def client(self, **options: Any) -> ImsClient:
         """An `ImsClient` pointed at this emulator (options as for `ImsClient`)."""
         return ImsClient(endpoint=self.url, **options)
