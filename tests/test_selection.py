@@ -62,7 +62,9 @@ def test_several_matches_without_a_rule_name_them(find: Any) -> None:
     with pytest.raises(AmbiguousMatchError) as caught:
         find({"imagetype": "gold", "platform": "Fedora"})
     message = str(caught.value)
-    assert message.startswith("4 images match (query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Fedora)")
+    assert message.startswith(
+        "4 images match (query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Fedora&status=active)"
+    )
     assert "'Fedora 38 64bit 20231117'" in message and "Set most_recent" in message
 
 
@@ -87,7 +89,7 @@ def test_most_recent_with_server_side_filters_costs_one_request(find: Any, emula
     assert choice.image.id == expected["id"]
     assert [r.params for r in emulator.requests] == [
         {"__imagetype": "gold", "__platform": "Debian", "limit": str(NEWEST_PAGE), "sort_dir": "desc",
-         "sort_key": "created_at"}
+         "sort_key": "created_at", "status": "active"}
     ]  # fmt: skip
     assert choice.complete is False
 
@@ -96,7 +98,8 @@ def test_a_tie_across_pages_is_settled_by_fetching_more() -> None:
     when = "2025-01-01T00:00:00Z"
     images = [{"id": f"id-{n:03d}", "name": f"image-{(n * 37) % 60:02d}", "created_at": when} for n in range(60)]
     images.append({"id": "old", "name": "image-00-old", "created_at": "2024-01-01T00:00:00Z"})
-    with Emulator(Catalog.from_data({"images": [{**i, "visibility": "public"} for i in images]}, "ties")) as emu:
+    public = [{**i, "visibility": "public", "status": "active"} for i in images]
+    with Emulator(Catalog.from_data({"images": public}, "ties")) as emu:
         forget()
         settings = Settings.resolve(env={}, endpoint=emu.url)
         choice = lookup(ImageQuery(), Selection(most_recent=True), settings)
@@ -237,3 +240,28 @@ def test_errors_reach_every_concurrent_waiter() -> None:
         assert all(isinstance(r, AmbiguousMatchError) for r in results)
         assert len(emu.requests) == 1
         forget()
+
+
+def test_only_active_images_are_chosen_unless_status_is_set() -> None:
+    data = sample_data()
+    pinned_style = next(i for i in data["images"] if i["name"] == "Ubuntu 22.04 server 64bit 20240129")
+    for n, status in enumerate(["queued", "saving", "killed", "deleted"]):
+        data["images"].append({**pinned_style, "id": f"pipeline-{status}", "status": status,
+                               "name": f"Ubuntu 22.04 server 64bit 2026112{n}", "created_at": f"2026-11-2{n}T00:00:00Z"})  # fmt: skip  # noqa: E501
+    data["images"].append({**pinned_style, "id": "only-saving", "status": "saving", "name": "Ubuntu 26.04 server 64bit",
+                           "__os_version": "Ubuntu 26.04 server 64bit"})  # fmt: skip
+    with Emulator(Catalog.from_data(data, "every status")) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        query = ImageQuery(imagetype="gold", platform="Ubuntu")
+        newest = lookup(query, Selection(name_regex=r"^Ubuntu 22\.04 ", most_recent=True), settings)
+        assert newest.image.status == "active" and not newest.image.id.startswith("pipeline-")
+        highest = lookup(query, Selection(order_by="version", most_recent=True), settings)
+        assert highest.image.status == "active" and highest.image.id != "only-saving"
+        building = lookup(query.with_options(status="saving"), Selection(most_recent=True), settings)
+        assert building.image.id == "pipeline-saving"
+        with pytest.raises(NoMatchError) as caught:
+            lookup(query.with_options(name="Ubuntu 26.04 server 64bit"), Selection(), settings)
+        message = str(caught.value)
+        assert "Only images with status 'active' are chosen unless status is set" in message
+        assert "'Ubuntu 26.04 server 64bit' (only-saving, created 2024-01-29T" in message and ", saving)" in message

@@ -95,7 +95,7 @@ class GetImagesArgs(TypedDict, total=False):
     most_recent: bool | None
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: OrderBy | None
-    """created: newest creation time first (never update time); version: highest OS version, then name compared as versions (22.04 > 20.04, 7.10 > 7.9). Ties: name, then ID."""
+    """created: newest creation time first (never update time); version: highest OS version, then name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, then name, then ID."""
     group_by: GroupBy | None
     """Choose the first image of each platform or OS version (returned as groups)."""
     return_all: bool | None
@@ -190,7 +190,7 @@ class GetImagesOutputArgs(TypedDict, total=False):
     most_recent: pulumi.Input[bool | None]
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: pulumi.Input[OrderBy | None]
-    """created: newest creation time first (never update time); version: highest OS version, then name compared as versions (22.04 > 20.04, 7.10 > 7.9). Ties: name, then ID."""
+    """created: newest creation time first (never update time); version: highest OS version, then name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, then name, then ID."""
     group_by: pulumi.Input[GroupBy | None]
     """Choose the first image of each platform or OS version (returned as groups)."""
     return_all: pulumi.Input[bool | None]
@@ -285,7 +285,7 @@ class PinnedImageArgs(TypedDict, total=False):
     most_recent: pulumi.Input[bool | None]
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: pulumi.Input[OrderBy | None]
-    """created: newest creation time first (never update time); version: highest OS version, then name compared as versions (22.04 > 20.04, 7.10 > 7.9). Ties: name, then ID."""
+    """created: newest creation time first (never update time); version: highest OS version, then name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, then name, then ID."""
     region: pulumi.Input[str | None]
     """Region for this lookup only, instead of the configured one."""
     endpoint: pulumi.Input[str | None]

@@ -21,6 +21,7 @@ from .client import IMAGES_PATH
 from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
 from .image import Image
 from .query import WIRE_NAMES, ImageQuery
+from .versions import Descending, version_key
 
 OrderBy = Literal["created", "version"]
 GroupBy = Literal["platform", "os_version"]
@@ -30,6 +31,7 @@ GroupBy = Literal["platform", "os_version"]
 NEWEST_PAGE = 25
 NEWEST_PAGE_WITH_REGEX = 200
 _PROBES = 8  # at most this many extra requests to explain an empty result
+CHOSEN_STATUS = "active"  # what a selection chooses among unless the query sets a status
 _SHOWN = 5
 
 
@@ -47,7 +49,8 @@ class Selection(BaseModel):
     order_by: OrderBy = Field(
         "created",
         description="created: newest creation time first (never update time); version: highest OS version, then "
-        "name compared as versions (22.04 > 20.04, 7.10 > 7.9). Ties: name, then ID.",
+        "name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, "
+        "then name, then ID.",
     )
     group_by: GroupBy | None = Field(
         None, description="Choose the first image of each platform or OS version (returned as groups)."
@@ -107,7 +110,13 @@ Flow = Generator[Fetch, list[Image], Choice]
 
 
 def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
-    """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`."""
+    """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`.
+
+    Only usable images are chosen: unless the query sets `status`, it asks for `status=active` (an image
+    still `queued` or `saving` in a build pipeline must never win `most_recent`)."""
+    status_defaulted = query.status is None
+    if status_defaulted:
+        query = query.with_options(status=CHOSEN_STATUS)
     pattern = re.compile(selection.name_regex) if selection.name_regex is not None else None
 
     def keep(image: Image) -> bool:
@@ -125,7 +134,7 @@ def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
     order = ORDERS[selection.order_by]
     matches = sorted((image for image in found if keep(image)), key=order)
     if not matches:
-        raise NoMatchError((yield from _explain_no_match(query, sent, selection, found)))
+        raise NoMatchError((yield from _explain_no_match(query, sent, selection, found, status_defaulted)))
 
     latest = matches[0]
     if selection.return_all:
@@ -177,7 +186,7 @@ def _older(time: datetime | None, than: datetime | None) -> bool:
 
 
 def _explain_no_match(
-    query: ImageQuery, sent: ImageQuery, selection: Selection, found: list[Image]
+    query: ImageQuery, sent: ImageQuery, selection: Selection, found: list[Image], status_defaulted: bool
 ) -> Generator[Fetch, list[Image], str]:
     lines = [f"no image matches. Query sent: {_request(sent)}"]
     if found:
@@ -199,7 +208,11 @@ def _explain_no_match(
         if nearby:
             value = getattr(query, name, None) if name in WIRE_NAMES else (query.model_extra or {}).get(name)
             examples = ", ".join(_label(image) for image in nearby[:3])
-            lines.append(f"Without {name}={_wire_text(value)} the service would return images, e.g. {examples}.")
+            if name == "status" and status_defaulted:
+                lines.append(f"Only images with status 'active' are chosen unless status is set; in other states "
+                             f"the service has images, e.g. {examples}.")  # fmt: skip
+            else:
+                lines.append(f"Without {name}={_wire_text(value)} the service would return images, e.g. {examples}.")
     if len(lines) == 2 and len(filters) > 1:
         lines.append("No single filter is to blame: several exclude everything together.")
     if query.imagetype != "private" and query.owner is None:
@@ -222,7 +235,8 @@ def _request(query: ImageQuery) -> str:
 
 def _label(image: Image) -> str:
     created = image.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if image.created_at else "no creation time"
-    return f"{image.name!r} ({image.id}, created {created})"
+    status = "" if image.status == CHOSEN_STATUS else f", {image.status or 'no status'}"
+    return f"{image.name!r} ({image.id}, created {created}{status})"
 
 
 def _first_per_group(ordered: Iterable[Image], group_by: GroupBy) -> dict[str, Image]:
@@ -242,14 +256,9 @@ def _newest_first(image: Image) -> tuple[Any, ...]:
     return (created is None, -created.timestamp() if created else 0.0, image.name or "", image.id or "")
 
 
-def _descending_version(text: str | None) -> tuple[int, ...]:
-    # Negated numbers sort high versions first; the final 1 puts 22.04.1 before 22.04 (a longer version
-    # with the same start is the higher one).
-    return (*(-int(part) for part in re.findall(r"\d+", text or "")), 1)
-
-
 def _highest_version_first(image: Image) -> tuple[Any, ...]:
-    return (_descending_version(image.os_version), _descending_version(image.name), *_newest_first(image))
+    versions = Descending(version_key(image.os_version)), Descending(version_key(image.name))
+    return (*versions, *_newest_first(image))
 
 
 ORDERS: dict[OrderBy, Callable[[Image], tuple[Any, ...]]] = {
