@@ -20,9 +20,11 @@ from pulumi_cloudimages import (
     ConfigurationError,
     ImageQuery,
     ImsClient,
+    InvalidQueryError,
     InvalidResponseError,
     NotFoundError,
     PermissionDeniedError,
+    ProjectDiscoveryError,
     RateLimitedError,
     ServerError,
     TransportError,
@@ -169,7 +171,10 @@ def test_connection_errors_are_retried_then_reported() -> None:
     with client(handler) as c:
         assert len(c.list_images()) == 1
     handler, seen = sequence(httpx.ReadTimeout("slow"))
-    with client(handler, max_retries=1) as c, pytest.raises(TransportError, match="after 2 tries: ReadTimeout"):
+    with (
+        client(handler, max_retries=1) as c,
+        pytest.raises(TransportError, match=r"after 2 tries: timed out waiting for the answer \(ReadTimeout: slow\)"),
+    ):
         c.list_images()
     assert len(seen) == 2
 
@@ -300,3 +305,96 @@ def test_rate_limited_after_the_retries() -> None:
     with client(handler, max_retries=1) as c, pytest.raises(RateLimitedError):
         c.list_images()
     assert len(seen) == 2
+
+
+# --- failures in words ----------------------------------------------------------------------------
+
+
+def test_a_body_that_does_not_match_its_encoding_is_retried_then_a_transport_error() -> None:
+    seen: list[httpx.Request] = []
+
+    def corrupt_then(good: bool) -> Handler:
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            if good and len(seen) > 1:
+                return httpx.Response(200, json={"images": [{"id": "a"}]})
+            # decoded only when the client reads it, as from the network
+            return httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip"))
+
+        return handler
+
+    with client(corrupt_then(good=True), max_retries=1) as c:
+        assert len(c.list_images()) == 1 and len(seen) == 2
+    seen.clear()
+    with client(corrupt_then(good=False), max_retries=0) as c, pytest.raises(TransportError) as caught:
+        c.list_images()
+    assert "after 1 try: the body did not match its Content-Encoding (DecodingError" in str(caught.value)
+    assert len(seen) == 1
+
+
+def test_an_error_without_text_still_says_what_happened() -> None:
+    handler, _ = sequence(httpx.ReadError(""))
+    with client(handler, max_retries=0) as c, pytest.raises(TransportError) as caught:
+        c.list_images()
+    assert "after 1 try: the connection broke while reading the answer (ReadError) (request: GET" in str(caught.value)
+
+
+def test_an_over_long_query_is_refused_before_sending_naming_the_filter() -> None:
+    handler, seen = sequence(OK)
+    with client(handler) as c, pytest.raises(InvalidQueryError) as caught:
+        c.list_images(name="Ubuntu " * 10_000)
+    assert str(caught.value).startswith("invalid image filter: name is ") and caught.value.names == ("name",)
+    assert seen == []
+
+
+def test_a_failed_project_discovery_names_iam_and_says_how_to_skip_it() -> None:
+    ProjectLookup.forget_all()
+    iam_calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("iam."):
+            iam_calls.append(request)
+            raise httpx.ConnectError("")
+        return httpx.Response(200, json={"images": []})
+
+    with (
+        ImsClient(
+            region="cn-north-4",
+            access_key="AK1",
+            secret_key=SK,
+            max_retries=2,
+            backoff=0.0,
+            transport=httpx.MockTransport(handler),
+        ) as c,  # fmt: skip
+        pytest.raises(ProjectDiscoveryError) as caught,
+    ):
+        c.list_images()
+    message = str(caught.value)
+    assert message.startswith("could not discover the project ID of region 'cn-north-4' through IAM at "
+                              "https://iam.cn-north-4.myhuaweicloud.com: no usable answer from ")  # fmt: skip
+    assert "after 3 tries: could not connect (ConnectError)" in message and "/v2/cloudimages" not in message
+    assert message.endswith("Set project_id (HW_PROJECT_ID) to skip the discovery") and SK not in message
+    assert len(iam_calls) == 3  # retried as IMS is
+
+
+def test_iam_is_retried_on_503_and_concurrent_first_lookups_make_one_call() -> None:
+    ProjectLookup.forget_all()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        if request.url.host.startswith("iam."):
+            if seen.count(request.url.host) == 1:
+                return httpx.Response(503)
+            return httpx.Response(200, json={"projects": [{"id": "proj-7", "name": "cn-north-4"}]})
+        assert request.headers["X-Project-Id"] == "proj-7"
+        return httpx.Response(200, json={"images": []})
+
+    async def main() -> None:
+        async with AsyncImsClient(region="cn-north-4", access_key="AK1", secret_key=SK, backoff=0.0,
+                                  transport=httpx.MockTransport(handler)) as c:  # fmt: skip
+            await asyncio.gather(*(c.list_images(name=f"image-{n}") for n in range(10)))
+
+    asyncio.run(main())
+    assert seen.count("iam.cn-north-4.myhuaweicloud.com") == 2  # one call, retried once after the 503
+    assert seen.count("ims.cn-north-4.myhuaweicloud.com") == 10

@@ -153,3 +153,28 @@ def test_every_invalid_value_fails_before_the_network(filters: dict[str, Any], b
     filters = {**filters, broken: bad.get(broken, -5)}
     with pytest.raises(InvalidQueryError, match=rf"\b{broken}="):
         ImageQuery.model_validate(filters)
+
+
+def test_times_before_the_year_1000_keep_four_digits_on_the_wire() -> None:
+    query = ImageQuery(created_at="gt:0999-01-01T00:00:00Z")
+    assert query.to_params() == [("created_at", "gt:0999-01-01T00:00:00Z")]
+    assert ImageQuery.model_validate(dict(query.to_params())) == query  # the query reads its own output
+
+
+@pytest.mark.parametrize(
+    "time",
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=5))),
+    ],
+)
+def test_aware_times_at_the_edge_of_the_calendar_are_refused(time: datetime) -> None:
+    with pytest.raises(InvalidQueryError, match="created_at=.*outside the years 1 to 9999 once in UTC"):
+        ImageQuery(created_at={"op": "gt", "time": time})
+    with pytest.raises(InvalidQueryError, match="invalid time filter: time: .*outside the years 1 to 9999"):
+        TimeFilter(op="gt", time=time)
+
+
+def test_a_key_that_is_not_text_is_refused() -> None:
+    with pytest.raises(InvalidQueryError, match="1 is not a filter name"):
+        ImageQuery.model_validate({1: "x"})

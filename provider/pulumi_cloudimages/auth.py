@@ -133,6 +133,12 @@ class SignatureAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"SignatureAuth(access_key={self.access_key!r}, secret_key=***)"
 
+    def pending_lookup(self) -> ProjectLookup | None:
+        """The project discovery still to be made before a request can be signed, if any. The clients make it
+        first, with retries and their own errors; used alone with httpx, this flow makes it inline."""
+        project = self._project
+        return project if isinstance(project, ProjectLookup) and project.project_id is None else None
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         project = self._project
         if isinstance(project, ProjectLookup):

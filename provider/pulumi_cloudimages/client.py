@@ -7,6 +7,7 @@ retry policy and the reading of answers. Each reuses its connections until close
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
@@ -16,10 +17,11 @@ import httpx
 from typing_extensions import Self, Unpack
 
 from ._version import VERSION
-from .auth import canonical_query
-from .errors import TransportError
+from .auth import SignatureAuth, canonical_query
+from .errors import ApiError, CloudImagesError, InvalidResponseError, ProjectDiscoveryError, TransportError
 from .image import Image
 from .paging import Pager
+from .project import ProjectLookup
 from .query import ImageQuery
 from .responses import parse_page, request_line
 from .retry import RetryPolicy
@@ -47,6 +49,7 @@ class _ClientBase:
         self.settings = settings or Settings.resolve(**options)
         self.retry = RetryPolicy(max_retries=self.settings.max_retries, backoff=backoff)
         self._timeout = timeout
+        self._auth = self.settings.auth()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.settings.ims_endpoint()!r})"
@@ -54,7 +57,7 @@ class _ClientBase:
     def _http_options(self) -> dict[str, Any]:
         return {
             "base_url": self.settings.ims_endpoint(),
-            "auth": self.settings.auth(),
+            "auth": self._auth,
             "headers": {"User-Agent": USER_AGENT, **self.settings.anonymous_headers()},
             "timeout": self._timeout,
             "verify": not self.settings.insecure,
@@ -66,12 +69,49 @@ class _ClientBase:
             raise TypeError("pass either an ImageQuery or keyword filters, not both")
         return Pager(query if query is not None else ImageQuery.model_validate(filters), max_results)
 
+    def _pending_discovery(self) -> ProjectLookup | None:
+        """The project discovery that must come before the first signed request, if still to be made."""
+        return self._auth.pending_lookup() if isinstance(self._auth, SignatureAuth) else None
+
+    def _discovery_request(self, lookup: ProjectLookup) -> httpx.Request:
+        request = lookup.request()
+        assert isinstance(self._auth, SignatureAuth)
+        self._auth.sign_request(request, project_id=None)
+        return request
+
     @staticmethod
-    def _unreachable(request: httpx.Request, exc: httpx.TransportError, attempts: int) -> TransportError:
-        return TransportError(
-            f"could not get an answer from {request.url.scheme}://{request.url.netloc.decode()} after "
-            f"{attempts} tries: {type(exc).__name__}: {exc or 'no detail'} (request: {request_line(request)})"
+    def _discovery_failed(lookup: ProjectLookup, exc: CloudImagesError) -> ProjectDiscoveryError:
+        return ProjectDiscoveryError(
+            f"could not discover the project ID of region {lookup.region!r} through IAM at {lookup.iam_endpoint}: "
+            f"{exc}. Set project_id (HW_PROJECT_ID) to skip the discovery"
         )
+
+    @staticmethod
+    def _unreachable(request: httpx.Request, exc: httpx.HTTPError, attempts: int) -> TransportError:
+        tries = "1 try" if attempts == 1 else f"{attempts} tries"
+        return TransportError(
+            f"no usable answer from {request.url.scheme}://{request.url.netloc.decode()} after {tries}: "
+            f"{_describe(exc)} (request: {request_line(request)})"
+        )
+
+
+# Failures worth another try: the connection broke, timed out, or the body did not decode.
+_RETRIED_ERRORS = (httpx.TransportError, httpx.DecodingError)
+_WHAT_HAPPENED = {
+    httpx.ConnectTimeout: "connecting timed out",
+    httpx.ConnectError: "could not connect",
+    httpx.TimeoutException: "timed out waiting for the answer",
+    httpx.RemoteProtocolError: "the connection broke off mid-answer",
+    httpx.ReadError: "the connection broke while reading the answer",
+    httpx.DecodingError: "the body did not match its Content-Encoding",
+}
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """What happened, in words, then httpx's own text (often empty)."""
+    what = next((text for kind, text in _WHAT_HAPPENED.items() if isinstance(exc, kind)), type(exc).__name__)
+    detail = str(exc).strip()
+    return f"{what} ({type(exc).__name__}: {detail})" if detail else f"{what} ({type(exc).__name__})"
 
 
 class ImsClient(_ClientBase):
@@ -94,6 +134,7 @@ class ImsClient(_ClientBase):
     ) -> None:
         super().__init__(backoff=backoff, timeout=timeout, settings=settings, **options)
         self._http = httpx.Client(transport=transport, **self._http_options())
+        self._discovery_lock = threading.Lock()
 
     def list_images(
         self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
@@ -117,13 +158,23 @@ class ImsClient(_ClientBase):
             yield pager.accept(parse_page(self._send(pager.next_query())))
 
     def _send(self, query: ImageQuery) -> httpx.Response:
-        request = self._http.build_request("GET", _images_url(query))
+        lookup = self._pending_discovery()
+        if lookup is not None:
+            with self._discovery_lock:  # threads that start together make one IAM call
+                if lookup.project_id is None:
+                    try:
+                        lookup.accept(self._send_with_retries(self._discovery_request(lookup), auth=None))
+                    except (TransportError, ApiError, InvalidResponseError) as exc:
+                        raise self._discovery_failed(lookup, exc) from exc
+        return self._send_with_retries(self._http.build_request("GET", _images_url(query)))
+
+    def _send_with_retries(self, request: httpx.Request, **send: Any) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
+                response = self._http.send(request, **send)
+            except _RETRIED_ERRORS as exc:
                 wait = self.retry.after_error(attempt)
                 if wait is None:
                     raise self._unreachable(request, exc, attempt) from exc
@@ -157,6 +208,7 @@ class AsyncImsClient(_ClientBase):
     ) -> None:
         super().__init__(backoff=backoff, timeout=timeout, settings=settings, **options)
         self._http = httpx.AsyncClient(transport=transport, **self._http_options())
+        self._discovery_lock = asyncio.Lock()
 
     async def list_images(
         self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
@@ -181,13 +233,23 @@ class AsyncImsClient(_ClientBase):
             yield pager.accept(parse_page(await self._send(pager.next_query())))
 
     async def _send(self, query: ImageQuery) -> httpx.Response:
-        request = self._http.build_request("GET", _images_url(query))
+        lookup = self._pending_discovery()
+        if lookup is not None:
+            async with self._discovery_lock:  # lookups that start together make one IAM call
+                if lookup.project_id is None:
+                    try:
+                        lookup.accept(await self._send_with_retries(self._discovery_request(lookup), auth=None))
+                    except (TransportError, ApiError, InvalidResponseError) as exc:
+                        raise self._discovery_failed(lookup, exc) from exc
+        return await self._send_with_retries(self._http.build_request("GET", _images_url(query)))
+
+    async def _send_with_retries(self, request: httpx.Request, **send: Any) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
+                response = await self._http.send(request, **send)
+            except _RETRIED_ERRORS as exc:
                 wait = self.retry.after_error(attempt)
                 if wait is None:
                     raise self._unreachable(request, exc, attempt) from exc

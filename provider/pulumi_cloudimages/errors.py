@@ -4,6 +4,7 @@
 CloudImagesError
 ├── InvalidQueryError        a filter value is wrong; raised before any request
 ├── ConfigurationError       missing or contradictory region, endpoint or credentials
+├── ProjectDiscoveryError    the project ID of the region could not be found through IAM
 ├── TransportError           the service could not be reached (after the retries)
 ├── InvalidResponseError     the service answered something that is not the documented shape
 ├── SelectionError           the images found do not give the one image asked for
@@ -52,6 +53,10 @@ class ConfigurationError(CloudImagesError):
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
+
+
+class ProjectDiscoveryError(CloudImagesError):
+    """The project ID of the region could not be discovered through IAM; `__cause__` says why."""
 
 
 class TransportError(CloudImagesError):

@@ -18,8 +18,9 @@ from typing_extensions import Self
 
 def format_time(value: datetime) -> str:
     """The API's time format, `2018-09-06T14:03:27Z` (fractions kept when present)."""
-    value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+    value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    # isoformat, not strftime: the year keeps its four digits (0999, not 999).
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
 
 
 def _flag_text(value: bool | None) -> str | None:

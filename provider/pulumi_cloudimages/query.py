@@ -15,6 +15,7 @@ import difflib
 import re
 from datetime import datetime, timezone
 from typing import Any, Literal, get_args
+from urllib.parse import quote
 
 from pydantic import (
     AliasChoices,
@@ -50,6 +51,8 @@ Architecture = Literal["x86", "arm"]
 TimeOperator = Literal["gt", "gte", "lt", "lte", "eq", "neq"]
 
 PLATFORMS: tuple[str, ...] = get_args(Platform)
+# The longest encoded query sent: gateways refuse request lines much past 8 KiB (and httpx any URL past 64 KiB).
+MAX_QUERY_LENGTH = 8192
 
 # The two time formats the API documents; both are UTC.
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")
@@ -67,6 +70,14 @@ class TimeFilter(BaseModel):
 
     op: TimeOperator
     time: datetime
+
+    def __init__(self, **data: Any) -> None:
+        # Built directly (not as part of an ImageQuery, whose own check names the filter): one clear error.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+            raise InvalidQueryError(f"invalid time filter: {problems.replace('Value error, ', '')}") from None
 
     @model_validator(mode="before")
     @classmethod
@@ -88,10 +99,14 @@ class TimeFilter(BaseModel):
     def _utc(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("the time must be timezone-aware (the API compares UTC times)")
-        return value.astimezone(timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError(f"{value.isoformat()} is outside the years 1 to 9999 once in UTC") from None
 
     def __str__(self) -> str:
-        return f"{self.op}:{self.time:%Y-%m-%dT%H:%M:%SZ}"
+        # isoformat, not strftime: the year keeps its four digits (0999, not 999).
+        return f"{self.op}:{self.time.replace(tzinfo=None).isoformat(timespec='seconds')}Z"
 
 
 def _filter(wire: str, description: str, **constraints: Any) -> Any:
@@ -194,6 +209,7 @@ class ImageQuery(BaseModel):
             names = tuple(_BY_ANY_NAME.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"])
             raise InvalidQueryError(_describe(exc), names=names) from None
         query._check_combinations()
+        query._check_length()
         return query
 
     def _check_combinations(self) -> None:
@@ -212,6 +228,18 @@ class ImageQuery(BaseModel):
                 f"invalid image filter: member_status={self.member_status!r} needs visibility='shared' "
                 f"(got visibility={self.visibility!r})",
                 names=("member_status", "visibility"),
+            )
+
+    def _check_length(self) -> None:
+        encoded = {wire: len(quote(value, safe="~")) for wire, value in self.to_params()}
+        total = sum(len(wire) + length + 2 for wire, length in encoded.items())
+        if total > MAX_QUERY_LENGTH:
+            wire, longest = max(encoded.items(), key=lambda item: item[1])
+            name = _BY_ANY_NAME.get(wire, wire)
+            raise InvalidQueryError(
+                f"invalid image filter: {name} is {longest} characters long once encoded, which makes the query "
+                f"{total} characters, over the {MAX_QUERY_LENGTH} a request line may carry; shorten it",
+                names=(name,),
             )
 
     def to_params(self) -> list[tuple[str, str]]:
@@ -246,6 +274,8 @@ def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
     """Map every key to its Python name; unknown `__support_*` flags become wire-named extras."""
     out: dict[str, Any] = {}
     for key, value in data.items():
+        if not isinstance(key, str):
+            raise InvalidQueryError(f"invalid image filter: {key!r} is not a filter name (names are text)")
         if key in _BY_ANY_NAME:
             name = _BY_ANY_NAME[key]
         elif match := _EXTRA_SUPPORT_FLAG.match(key):
