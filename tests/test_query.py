@@ -169,9 +169,9 @@ def test_times_before_the_year_1000_keep_four_digits_on_the_wire() -> None:
     ],
 )
 def test_aware_times_at_the_edge_of_the_calendar_are_refused(time: datetime) -> None:
-    with pytest.raises(InvalidQueryError, match="created_at=.*outside the years 1 to 9999 once in UTC"):
+    with pytest.raises(InvalidQueryError, match=r"created_at=.*outside the years 1 to 9999 once in UTC"):
         ImageQuery(created_at={"op": "gt", "time": time})
-    with pytest.raises(InvalidQueryError, match="invalid time filter: time: .*outside the years 1 to 9999"):
+    with pytest.raises(InvalidQueryError, match=r"invalid time filter: time: .*outside the years 1 to 9999"):
         TimeFilter(op="gt", time=time)
 
 

@@ -24,6 +24,8 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
@@ -56,6 +58,7 @@ MAX_QUERY_LENGTH = 8192
 
 # The two time formats the API documents; both are UTC.
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")
+_TIME_FILTER_ERROR = "invalid time filter: "
 _EXTRA_SUPPORT_FLAG = re.compile(r"^(?:__)?(support_[a-z0-9_]+)$")
 
 
@@ -72,12 +75,12 @@ class TimeFilter(BaseModel):
     time: datetime
 
     def __init__(self, **data: Any) -> None:
-        # Built directly (not as part of an ImageQuery, whose own check names the filter): one clear error.
+        # One clear error; within an ImageQuery (pydantic calls this __init__ there too), the query names the filter.
         try:
             super().__init__(**data)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
-            raise InvalidQueryError(f"invalid time filter: {problems.replace('Value error, ', '')}") from None
+            raise InvalidQueryError(f"{_TIME_FILTER_ERROR}{problems.replace('Value error, ', '')}") from None
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +195,16 @@ class ImageQuery(BaseModel):
         "updated_at", "Update time, OP:TIME with OP gt, gte, lt, lte, eq or neq (UTC)."
     )
     architecture: Architecture | None = _filter("architecture", "CPU architecture: x86 or arm.")
+
+    @field_validator("created_at", "updated_at", mode="wrap")
+    @classmethod
+    def _time_filter(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        try:
+            return handler(value)
+        except InvalidQueryError as exc:  # from TimeFilter's own check, which cannot know the filter's name
+            reason = str(exc).removeprefix(_TIME_FILTER_ERROR)
+            name = str(info.field_name)
+            raise InvalidQueryError(f"invalid image filter: {name}={value!r}: {reason}", names=(name,)) from None
 
     @field_validator("os_bit", mode="before")
     @classmethod
