@@ -4,8 +4,11 @@ order, groups, pinning, the diagnostics of failures, and the number of requests 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ from pulumi_cloudimages import (
     Selection,
     Settings,
 )
+from pulumi_cloudimages import lookup as lookup_module
 from pulumi_cloudimages.emulator import PROJECT_A, Catalog, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.lookup import alookup, forget, lookup
@@ -265,3 +269,61 @@ def test_only_active_images_are_chosen_unless_status_is_set() -> None:
         message = str(caught.value)
         assert "Only images with status 'active' are chosen unless status is set" in message
         assert "'Ubuntu 26.04 server 64bit' (only-saving, created 2024-01-29T" in message and ", saving)" in message
+
+
+# --- async lookups: shared, cancellable, closed ----------------------------------------------------
+
+
+def test_cancelling_one_of_several_identical_lookups_leaves_the_others_their_result() -> None:
+    with Emulator(latency=0.3) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        query, selection = ImageQuery(imagetype="gold", platform="Debian"), Selection(most_recent=True)
+
+        async def main() -> list[Any]:
+            first = asyncio.ensure_future(alookup(query, selection, settings))
+            others = [asyncio.ensure_future(alookup(query, selection, settings)) for _ in range(3)]
+            await asyncio.sleep(0.05)
+            first.cancel()
+            return await asyncio.gather(first, *others, return_exceptions=True)
+
+        first, *others = asyncio.run(main())
+        assert isinstance(first, asyncio.CancelledError)
+        assert len({choice.image.id for choice in others}) == 1 and len(emu.requests) == 1
+
+
+def _open_sockets() -> int:
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except FileNotFoundError:  # closed while we looked
+            pass
+    return count
+
+
+def test_clients_of_a_finished_event_loop_are_closed() -> None:
+    with Emulator() as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        before = _open_sockets()
+        for n in range(30):
+            query = ImageQuery(imagetype="gold", created_at=f"lt:2030-01-01T00:00:{n:02d}Z")
+            asyncio.run(alookup(query, Selection(return_all=True), settings))
+        time.sleep(0.3)  # the emulator closes its side once the client has closed its own
+        assert _open_sockets() - before <= 2
+
+
+def test_results_kept_are_bounded(find: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lookup_module._results, "size", 3)
+
+    def fedora(n: int) -> Any:
+        return find({"name": "Fedora 38 64bit 20231117", "created_at": f"lt:2030-01-01T00:00:{n:02d}Z"})
+
+    for n in range(5):
+        fedora(n)
+    assert len(lookup_module._results) == 3
+    fedora(4)  # kept: no request
+    assert emulator.requests == []
+    fedora(0)  # forgotten: asked again
+    assert len(emulator.requests) == 1

@@ -1,15 +1,19 @@
 """Running lookups: the flow of `selection.py` over the sync or the async client.
 
 Each distinct lookup (same service, credentials, filters and selection) is sent once per process:
-later identical lookups get the first one's result, and concurrent identical ones wait for it. One
-client per service and credentials is kept for the life of the process, so connections are reused.
+later identical lookups get the first one's result, and concurrent identical ones share one task, so
+that cancelling one caller cancels only its own wait. Clients are kept so that connections are reused:
+one per service and credentials for the synchronous client, and for the asynchronous one, per event
+loop as well, closed when that loop shuts down (the end of `asyncio.run`). Both caches are bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable
-from typing import cast
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Callable, Hashable
+from typing import Generic, TypeVar, cast
 
 from .client import AsyncImsClient, ImsClient
 from .image import Image
@@ -17,10 +21,43 @@ from .query import ImageQuery
 from .selection import Choice, Flow, Selection, lookup_flow
 from .settings import Settings
 
-_results: dict[Hashable, Choice] = {}
-_running: dict[Hashable, asyncio.Future[Choice]] = {}
-_clients: dict[Settings, ImsClient] = {}
-_async_clients: dict[tuple[Settings, asyncio.AbstractEventLoop], AsyncImsClient] = {}
+RESULTS_KEPT = 1024
+CLIENTS_KEPT = 16
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Bounded(OrderedDict[K, V], Generic[K, V]):
+    """A dict that forgets its least recently used entries past `size`, handing each to `evicted`."""
+
+    def __init__(self, size: int, evicted: Callable[[V], object] = lambda _: None) -> None:
+        super().__init__()
+        self.size, self.evicted = size, evicted
+
+    def get_recent(self, key: K) -> V | None:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return None
+
+    def put(self, key: K, value: V) -> V:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.evicted(self.popitem(last=False)[1])
+        return value
+
+
+_results: _Bounded[Hashable, Choice] = _Bounded(RESULTS_KEPT)
+_running: dict[Hashable, asyncio.Task[Choice]] = {}
+_clients: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, lambda client: client.close())
+_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Settings, AsyncImsClient]] = (
+    weakref.WeakKeyDictionary()
+)
+_loop_closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _key(settings: Settings, query: ImageQuery, selection: Selection) -> Hashable:
@@ -31,10 +68,12 @@ def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh
     """The choice for `query` and `selection`, looked up with the synchronous client; `fresh` asks the
     service again even when this process has asked the same before (a refresh wants the live catalog)."""
     key = _key(settings, query, selection)
-    if fresh or key not in _results:
+    found = None if fresh else _results.get_recent(key)
+    if found is None:
         client = _client(settings)
-        _results[key] = _drive(lookup_flow(query, selection), lambda q, n: client.list_images(q, max_results=n))
-    return _results[key]
+        found = _drive(lookup_flow(query, selection), lambda q, n: client.list_images(q, max_results=n))
+        _results.put(key, found)
+    return found
 
 
 def find_image(image_id: str, settings: Settings) -> Image | None:
@@ -44,7 +83,7 @@ def find_image(image_id: str, settings: Settings) -> Image | None:
 
 
 def _client(settings: Settings) -> ImsClient:
-    return _clients.get(settings) or _clients.setdefault(settings, ImsClient(settings=settings))
+    return _clients.get_recent(settings) or _clients.put(settings, ImsClient(settings=settings))
 
 
 def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
@@ -59,28 +98,50 @@ def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -
 async def alookup(query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     """The choice for `query` and `selection`, looked up with the asynchronous client."""
     key = _key(settings, query, selection)
-    if key in _results:
-        return _results[key]
-    if key in _running:
-        return await asyncio.shield(_running[key])
-    loop = asyncio.get_running_loop()
-    _running[key] = future = loop.create_future()
+    found = _results.get_recent(key)
+    if found is not None:
+        return found
+    task = _running.get(key)
+    if task is None:
+        task = _running[key] = asyncio.ensure_future(_arun(key, query, selection, settings))
+        task.add_done_callback(_retrieved)
+    return await asyncio.shield(task)  # a cancelled caller stops waiting; the others still get the result
+
+
+def _retrieved(task: asyncio.Task[Choice]) -> None:
+    # Every caller may have stopped waiting (cancelled): the outcome is then nobody's, and not an error to log.
+    if not task.cancelled():
+        task.exception()
+
+
+async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     try:
-        choice = await _adrive(lookup_flow(query, selection), _async_client(settings, loop))
-    except BaseException as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved here: only waiters that exist re-raise it
-        raise
+        client = await _async_client(settings)
+        return _results.put(key, await _adrive(lookup_flow(query, selection), client))
     finally:
         del _running[key]
-    _results[key] = choice
-    future.set_result(choice)
-    return choice
 
 
-def _async_client(settings: Settings, loop: asyncio.AbstractEventLoop) -> AsyncImsClient:
-    key = (settings, loop)
-    return _async_clients.get(key) or _async_clients.setdefault(key, AsyncImsClient(settings=settings))
+async def _async_client(settings: Settings) -> AsyncImsClient:
+    loop = asyncio.get_running_loop()
+    clients = _loop_clients.get(loop)
+    if clients is None:
+        clients = _loop_clients[loop] = {}
+        closer = _loop_closers[loop] = _closed_at_shutdown(clients)
+        await closer.__anext__()  # started here, so the loop finalises it at its shutdown
+    return clients.get(settings) or clients.setdefault(settings, AsyncImsClient(settings=settings))
+
+
+async def _closed_at_shutdown(clients: dict[Settings, AsyncImsClient]) -> AsyncGenerator[None, None]:
+    """Closes a loop's clients when the loop shuts down: asyncio.run's `shutdown_asyncgens` ends every
+    async generator started in the loop, inside the loop, where the clients can still be awaited."""
+    try:
+        while True:
+            yield
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        clients.clear()
 
 
 async def _adrive(flow: Flow, client: AsyncImsClient) -> Choice:
@@ -98,4 +159,4 @@ def forget() -> None:
     for client in _clients.values():
         client.close()
     _clients.clear()
-    _async_clients.clear()
+    _loop_clients.clear()
