@@ -4,6 +4,7 @@ order, groups, pinning, the diagnostics of failures, and the number of requests 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Iterator
@@ -295,10 +296,8 @@ def test_cancelling_one_of_several_identical_lookups_leaves_the_others_their_res
 def _open_sockets() -> int:
     count = 0
     for fd in Path("/proc/self/fd").iterdir():
-        try:
+        with contextlib.suppress(FileNotFoundError):  # closed while we looked
             count += os.readlink(fd).startswith("socket:")
-        except FileNotFoundError:  # closed while we looked
-            pass
     return count
 
 
