@@ -110,6 +110,14 @@ def test_exit_codes_and_one_line_errors(url: str, args: list[str], code: int, me
 def test_configuration_and_service_errors() -> None:
     no_credentials = cli("list", "--region", "cn-north-4")
     assert no_credentials.exit_code == 2 and no_credentials.stderr.startswith("error: no credentials")
+    # In the words of the command line: options and environment variables, never Python names.
+    assert "HW_ACCESS_KEY and HW_SECRET_KEY, or HW_AUTH_TOKEN" in no_credentials.stderr
+    assert "--emulator" in no_credentials.stderr and "access_key" not in no_credentials.stderr
+    no_region = cli("list")
+    assert "no region: set --region (or HW_REGION_NAME), or --endpoint or --emulator" in no_region.stderr
+    no_project = runner.invoke(app, ["get", "--endpoint", "http://127.0.0.1:9", "--name", "x"],
+                               env={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK"})  # fmt: skip
+    assert "needs a project: set --project-id (or HW_PROJECT_ID), or --region" in no_project.stderr
     with Emulator(credentials=["AK:SK:" + PROJECT_A]) as closed:
         refused = runner.invoke(app, ["list", "--endpoint", closed.url, "--project-id", PROJECT_A],
                                 env={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "WRONG"})  # fmt: skip

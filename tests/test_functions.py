@@ -101,6 +101,7 @@ def test_bad_filters_and_missing_configuration_fail_before_any_request(engine: E
     start_engine(config={})
     with pytest.raises(GetImagesError, match="no region") as caught:
         get_images(name="x")
+    assert "set cloudimages:region or the region argument (or HW_REGION_NAME)" in str(caught.value)
     assert isinstance(caught.value.__cause__, ConfigurationError)
     assert engine.requests == []
 

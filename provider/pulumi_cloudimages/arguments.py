@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import InvalidQueryError
+from .errors import InvalidQueryError, shown
 from .query import ImageQuery
 from .selection import Selection
 from .settings import CallOverrides
@@ -42,6 +42,6 @@ def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:
         return model.model_validate(mine)
     except ValidationError as exc:
         problems = [(str(e["loc"][0]), e) for e in exc.errors() if e["loc"]]
-        text = "; ".join(f"{name}={error.get('input')!r}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+        text = "; ".join(f"{name}={shown(error.get('input'))}: {error['msg'][:1].lower()}{error['msg'][1:]}"
                          for name, error in problems)  # fmt: skip
         raise InvalidQueryError(f"{what}: {text}", names=tuple(name for name, _ in problems)) from None

@@ -16,7 +16,7 @@ import typer
 from .naming import option
 from .query import ImageQuery
 from .schema import inner_type
-from .settings import Settings
+from .settings import ENVIRONMENT, Settings, Vocabulary, environment_hint
 
 PANEL = "Filters (GET /v2/cloudimages)"
 TARGET_PANEL = "Where to look (credentials come from HW_ACCESS_KEY / HW_SECRET_KEY or HW_AUTH_TOKEN)"
@@ -37,7 +37,22 @@ class Target:
             from .emulator.server import Emulator
 
             endpoint = ctx.with_resource(Emulator()).url  # stopped when the command ends
-        return Settings.resolve(region=self.region, endpoint=endpoint, project_id=self.project_id)
+        return Settings.resolve(words=CLI_WORDS, region=self.region, endpoint=endpoint, project_id=self.project_id)
+
+
+# Settings in the words of the command line: the options that set them, else their environment variables.
+_OPTIONS = {"region": "--region", "endpoint": "--endpoint", "project_id": "--project-id"}
+
+
+def _where(key: str) -> str:
+    if key == "endpoint":
+        return "--endpoint or --emulator"
+    if key in _OPTIONS:
+        return _OPTIONS[key] + environment_hint(key)
+    return ENVIRONMENT[key][0] if key in ENVIRONMENT else key
+
+
+CLI_WORDS = Vocabulary(name=lambda key: _OPTIONS.get(key) or _where(key), where=_where)
 
 
 def _target_option(name: str, kind: Any, default: Any, help: str) -> inspect.Parameter:

@@ -26,6 +26,18 @@ and never a credential: signatures and tokens travel in headers, which are never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+_SHOWN_CHARACTERS = 80
+
+
+def shown(value: Any) -> str:
+    """A value as messages quote it (its repr), cut short when long: a 70,000-character name must not
+    become a 70,000-character message (gRPC, for one, drops error details past 16 KiB)."""
+    text = repr(value)
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text
+    return f"{text[:_SHOWN_CHARACTERS]}... ({len(text)} characters)"
 
 
 class CloudImagesError(Exception):

@@ -22,7 +22,15 @@ def option(python_name: str) -> str:
     return "--" + python_name.rstrip("_").replace("_", "-")
 
 
+# What a message quotes is data, not names: quoted values and request lines are left as they are.
+_QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|GET \S+"
+
+
 def rephrase(text: str, names: Iterable[str], word: Callable[[str], str]) -> str:
-    """`text` with each Python name of `names` written in the caller's words, `word(name)` (e.g. `camel`)."""
+    """`text` with each Python name of `names` written in the caller's words, `word(name)` (e.g. `camel`);
+    quoted values and request lines are kept as they are."""
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    return re.sub(rf"\b(?:{alternatives})\b", lambda match: word(match.group(0)), text) if alternatives else text
+    if not alternatives:
+        return text
+    pattern = re.compile(rf"{_QUOTED}|\b(?P<name>{alternatives})\b")
+    return pattern.sub(lambda match: word(match["name"]) if match["name"] else match.group(0), text)

@@ -26,7 +26,7 @@ from typing_extensions import Unpack
 
 from ._args import PinnedImageArgs
 from .arguments import NOT_PINNABLE, split_arguments
-from .errors import CloudImagesError, InvalidQueryError, NoMatchError
+from .errors import CloudImagesError, InvalidQueryError, NoMatchError, shown
 from .image import format_time
 from .lookup import find_image, lookup
 from .naming import PACKAGE, camel
@@ -55,13 +55,13 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         known = {key: value for key, value in _arguments(news).items() if not _unknown(value)}
         failures = [
-            pulumi.dynamic.CheckFailure(name, f"{name}={known[name]!r}: {reason}")
+            pulumi.dynamic.CheckFailure(name, f"{name}={shown(known[name])}: {reason}")
             for name, reason in NOT_PINNABLE.items()
             if known.get(name) is not None
         ]
         keepers = news.get(KEEPERS)
         if keepers is not None and not _unknown(keepers) and not _string_map(keepers):
-            reason = f"{KEEPERS} must be a map of strings, not {keepers!r}"
+            reason = f"{KEEPERS} must be a map of strings, not {shown(keepers)}"
             failures.append(pulumi.dynamic.CheckFailure(KEEPERS, reason))
         if not failures:
             try:

@@ -45,12 +45,12 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
 from ._version import VERSION
 from .arguments import INPUT_MODELS, split_arguments
-from .errors import CloudImagesError, ConfigurationError, InvalidQueryError
+from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, shown
 from .lookup import alookup
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
 from .schema import schema_text
-from .settings import CONFIG_KEYS, Settings, config_values, settings_from_config
+from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settings_from_config
 
 # Properties the engine itself adds to a provider's inputs; they are not settings.
 _ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
@@ -84,7 +84,7 @@ class CloudImagesProvider(Provider):
             if key in _ENGINE_KEYS:
                 continue
             try:  # one key at a time, so every bad key gets its own failure
-                Settings.validated(config_values({key: value}))
+                Settings.validated(config_values({key: value}), CONFIG_WORDS)
             except ConfigurationError as exc:
                 failures.append(CheckFailure(key, _in_schema_words(exc)))
         return CheckResponse(inputs=request.new_inputs, failures=failures)
@@ -102,7 +102,7 @@ class CloudImagesProvider(Provider):
     async def get_images(self, token: str, args: Mapping[str, PropertyValue]) -> Invoked:
         """An invoke: the result by the schema's names, or failures for arguments the core refused."""
         if token != FUNCTION:
-            raise LookupFailed(f"unknown function {token!r}: the {PACKAGE} provider has {FUNCTION} only")
+            raise LookupFailed(f"unknown function {shown(token)}: the {PACKAGE} provider has {FUNCTION} only")
         given, failures = _arguments(args)
         if failures:
             return Invoked(failures=failures)
@@ -157,7 +157,7 @@ def _arguments(args: Mapping[str, PropertyValue]) -> tuple[dict[str, Any], list[
         else:
             close = difflib.get_close_matches(key, ARGUMENTS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            failures.append(CheckFailure(key, f"{FUNCTION} has no argument {key!r}{hint}"))
+            failures.append(CheckFailure(key, f"{FUNCTION} has no argument {shown(key)}{hint}"))
     return given, failures
 
 

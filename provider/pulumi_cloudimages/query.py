@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
-from .errors import InvalidQueryError
+from .errors import InvalidQueryError, shown
 
 ImageType = Literal["gold", "private", "shared", "market"]
 Visibility = Literal["public", "private", "shared"]
@@ -89,13 +89,13 @@ class TimeFilter(BaseModel):
             return data
         op, _, text = data.partition(":")
         if op not in get_args(TimeOperator):
-            raise ValueError(f"expected OP:TIME, OP one of {_quoted(get_args(TimeOperator))}, not {op!r}")
+            raise ValueError(f"expected OP:TIME, OP one of {_quoted(get_args(TimeOperator))}, not {shown(op)}")
         for fmt in _TIME_FORMATS:
             try:
                 return {"op": op, "time": datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)}
             except ValueError:
                 continue
-        raise ValueError(f"time {text!r} is not yyyy-MM-ddThh:mm:ssZ or yyyy-MM-dd hh:mm:ss (UTC)")
+        raise ValueError(f"time {shown(text)} is not yyyy-MM-ddThh:mm:ssZ or yyyy-MM-dd hh:mm:ss (UTC)")
 
     @field_validator("time")
     @classmethod
@@ -204,7 +204,7 @@ class ImageQuery(BaseModel):
         except InvalidQueryError as exc:  # from TimeFilter's own check, which cannot know the filter's name
             reason = str(exc).removeprefix(_TIME_FILTER_ERROR)
             name = str(info.field_name)
-            raise InvalidQueryError(f"invalid image filter: {name}={value!r}: {reason}", names=(name,)) from None
+            raise InvalidQueryError(f"invalid image filter: {name}={shown(value)}: {reason}", names=(name,)) from None
 
     @field_validator("os_bit", mode="before")
     @classmethod
@@ -288,21 +288,22 @@ def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str):
-            raise InvalidQueryError(f"invalid image filter: {key!r} is not a filter name (names are text)")
+            raise InvalidQueryError(f"invalid image filter: {shown(key)} is not a filter name (names are text)")
         if key in _BY_ANY_NAME:
             name = _BY_ANY_NAME[key]
         elif match := _EXTRA_SUPPORT_FLAG.match(key):
             name = "__" + match.group(1)
             if not isinstance(value, (bool, str)) or value == "":
                 raise InvalidQueryError(
-                    f"invalid image filter: {key}={value!r}; a support flag takes true, false or a non-empty string",
+                    f"invalid image filter: {key}={shown(value)}; a support flag takes true, false or a non-empty "
+                    "string",
                     names=(name,),
                 )
         else:
             close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InvalidQueryError(
-                f"invalid image filter: unknown filter {key!r}{hint} (the filters are: {', '.join(FILTER_NAMES)})",
+                f"invalid image filter: unknown filter {shown(key)}{hint} (the filters are: {', '.join(FILTER_NAMES)})",
                 names=(key,),
             )
         if name in out:
@@ -338,9 +339,9 @@ def _describe_one(error: ErrorDetails) -> str:
         allowed = _literal_values(name)
         close = [v for v in allowed if isinstance(value, str) and v.lower() == value.lower()]
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"{name}={value!r} is not allowed; allowed: {_quoted(allowed)}{hint}"
+        return f"{name}={shown(value)} is not allowed; allowed: {_quoted(allowed)}{hint}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{name}={value!r}: {message[:1].lower()}{message[1:]}"
+    return f"{name}={shown(value)}: {message[:1].lower()}{message[1:]}"
 
 
 def _literal_values(name: str) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .auth import canonical_query
 from .client import IMAGES_PATH
-from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
+from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError, shown
 from .image import Image
 from .query import WIRE_NAMES, ImageQuery
 from .versions import Descending, version_key
@@ -33,6 +33,7 @@ NEWEST_PAGE_WITH_REGEX = 200
 _PROBES = 8  # at most this many extra requests to explain an empty result
 CHOSEN_STATUS = "active"  # what a selection chooses among unless the query sets a status
 _SHOWN = 5
+_REQUEST_SHOWN = 600  # characters of a request line quoted in a message
 
 
 class Selection(BaseModel):
@@ -69,7 +70,7 @@ class Selection(BaseModel):
                 re.compile(self.name_regex)
             except re.error as exc:
                 raise InvalidQueryError(
-                    f"invalid selection: name_regex={self.name_regex!r} is not a regular expression: {exc}",
+                    f"invalid selection: name_regex={shown(self.name_regex)} is not a regular expression: {exc}",
                     names=("name_regex",),
                 ) from None
         chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
@@ -190,7 +191,7 @@ def _explain_no_match(
 ) -> Generator[Fetch, list[Image], str]:
     lines = [f"no image matches. Query sent: {_request(sent)}"]
     if found:
-        lines.append(f"The service returned {len(found)} image(s); name_regex {selection.name_regex!r} kept none.")
+        lines.append(f"The service returned {len(found)} image(s); name_regex {shown(selection.name_regex)} kept none.")
         names = [image.name for image in found if image.name]
         near = difflib.get_close_matches(selection.name_regex or "", names, n=_SHOWN, cutoff=0.0)
         lines.append(f"Nearest names: {', '.join(map(repr, near))}.")
@@ -226,11 +227,12 @@ _PAGING = {"marker", "limit", "sort_key", "sort_dir"}
 def _wire_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return repr(str(value))
+    return shown(str(value))
 
 
 def _request(query: ImageQuery) -> str:
-    return f"GET {IMAGES_PATH}?{canonical_query(query.to_params())}"
+    line = f"GET {IMAGES_PATH}?{canonical_query(query.to_params())}"
+    return line if len(line) <= _REQUEST_SHOWN else f"{line[:_REQUEST_SHOWN]}... ({len(line)} characters)"
 
 
 def _label(image: Image) -> str:

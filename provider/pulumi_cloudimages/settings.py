@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import httpx
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
-from .errors import ConfigurationError
+from .errors import ConfigurationError, shown
 from .naming import camel
 from .project import ProjectLookup
 
@@ -39,6 +40,35 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {
     "max_retries": ("HW_MAX_RETRIES",),
     "insecure": ("HW_INSECURE",),
 }
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How a caller names settings in messages: `name(key)` alone (an invalid value), `where(key)` with
+    everywhere it can be set (a missing one). Each door has its own: Python names, command-line options,
+    Pulumi config keys."""
+
+    name: Callable[[str], str]
+    where: Callable[[str], str]
+
+
+def environment_hint(key: str) -> str:
+    """` (or HW_REGION_NAME)`: the environment variable that can stand in for a setting, if any."""
+    names = ENVIRONMENT.get(key)
+    return f" (or {names[0]})" if names else ""
+
+
+PYTHON_WORDS = Vocabulary(name=lambda key: key, where=lambda key: key + environment_hint(key))
+# In Pulumi programs and the provider plugin: the stack's config keys, and for region and endpoint the
+# function's arguments too.
+CONFIG_WORDS = Vocabulary(
+    name=lambda key: f"cloudimages:{camel(key)}",
+    where=lambda key: (
+        f"cloudimages:{camel(key)}"
+        + (f" or the {key} argument" if key in CallOverrides.model_fields else "")
+        + environment_hint(key)
+    ),
+)
 
 
 class ConnectionOptions(TypedDict, total=False):
@@ -114,8 +144,15 @@ class Settings(BaseModel):
         return value
 
     @classmethod
-    def resolve(cls, env: Mapping[str, str] | None = None, **given: Unpack[ConnectionOptions]) -> Settings:
-        """Arguments that are not None, else the environment; then check that they make sense together."""
+    def resolve(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        words: Vocabulary | None = None,
+        **given: Unpack[ConnectionOptions],
+    ) -> Settings:
+        """Arguments that are not None, else the environment; then check that they make sense together.
+        Messages name the settings in `words` (default: Python names and their environment variables)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
         for key, names in ENVIRONMENT.items():
@@ -123,41 +160,51 @@ class Settings(BaseModel):
                 found = next((env[name] for name in names if env.get(name)), None)
                 if found is not None:
                     values[key] = found
-        settings = cls.validated(values)
-        settings._check_combination()
+        settings = cls.validated(values, words)
+        settings._check_combination(words or PYTHON_WORDS)
         return settings
 
     @classmethod
-    def validated(cls, values: Mapping[str, Any]) -> Settings:
+    def validated(cls, values: Mapping[str, Any], words: Vocabulary | None = None) -> Settings:
         """Settings from values by Python name, each checked alone; a `ConfigurationError` names the first bad one."""
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             key = str(first["loc"][0])
-            shown = "***" if key in SECRET_SETTINGS else repr(first["input"])
-            raise ConfigurationError(
-                f"invalid setting {key}={shown}: {first['msg'].removeprefix('Value error, ')}", setting=key
-            ) from None
+            value = "***" if key in SECRET_SETTINGS else shown(first["input"])
+            reason = first["msg"].removeprefix("Value error, ")
+            name = (words or PYTHON_WORDS).name(key)
+            raise ConfigurationError(f"invalid setting {name}={value}: {reason}", setting=key) from None
 
-    def _check_combination(self) -> None:
+    def _check_combination(self, words: Vocabulary) -> None:
+        name, where = words.name, words.where
         if self.endpoint is None and self.region is None:
-            raise ConfigurationError("no region: set region (or HW_REGION_NAME), or an explicit endpoint")
+            raise ConfigurationError(f"no region: set {where('region')}, or {where('endpoint')}", setting="region")
         if (self.access_key is None) != (self.secret_key is None):
-            missing = "secret_key (HW_SECRET_KEY)" if self.secret_key is None else "access_key (HW_ACCESS_KEY)"
-            raise ConfigurationError(f"an access key pair needs both halves: {missing} is missing")
+            missing = "secret_key" if self.secret_key is None else "access_key"
+            raise ConfigurationError(
+                f"an access key pair needs both halves: {where(missing)} is missing", setting=missing
+            )
         if self.access_key is not None and self.auth_token is not None:
-            raise ConfigurationError("both an access key pair and an auth_token are set; keep one of them")
+            raise ConfigurationError(
+                f"both an access key pair and {name('auth_token')} are set; keep one of them", setting="auth_token"
+            )
         if self.security_token is not None and self.access_key is None:
-            raise ConfigurationError("security_token is only used with an access key pair (temporary credentials)")
+            raise ConfigurationError(
+                f"{name('security_token')} is only used with an access key pair (temporary credentials)",
+                setting="security_token",
+            )
         if self.access_key is None and self.auth_token is None and self.endpoint is None:
             raise ConfigurationError(
-                "no credentials: set access_key and secret_key (HW_ACCESS_KEY, HW_SECRET_KEY) or auth_token "
-                "(HW_AUTH_TOKEN)"
+                f"no credentials: set {where('access_key')} and {where('secret_key')}, or {where('auth_token')}; "
+                f"a local emulator needs none ({where('endpoint')})",
+                setting="access_key",
             )
         if self.access_key is not None and self.project_id is None and self.region is None:
             raise ConfigurationError(
-                "AK/SK signing needs a project: set project_id (HW_PROJECT_ID), or a region to discover it"
+                f"AK/SK signing needs a project: set {where('project_id')}, or {where('region')} to discover it",
+                setting="project_id",
             )
 
     def domain(self) -> str:
@@ -207,7 +254,7 @@ def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
             close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigurationError(
-                f"unknown config key {key!r}{hint} (the keys are: {', '.join(CONFIG_KEYS)})", setting=key
+                f"unknown config key {shown(key)}{hint} (the keys are: {', '.join(CONFIG_KEYS)})", setting=key
             )
         if value is not None:
             values[CONFIG_KEYS[key]] = value
@@ -215,8 +262,9 @@ def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def settings_from_config(config: Mapping[str, Any], overrides: CallOverrides | None = None) -> Settings:
-    """Settings for one lookup: the call's overrides, else the config (by key), else the environment."""
+    """Settings for one lookup: the call's overrides, else the config (by key), else the environment;
+    messages name the config keys."""
     given = config_values(config)
     if overrides is not None:
         given.update(overrides.model_dump(exclude_none=True))
-    return Settings.resolve(**given)
+    return Settings.resolve(words=CONFIG_WORDS, **given)
