@@ -347,3 +347,41 @@ def test_the_yaml_example_gets_the_newest_gold_image_of_each_platform(configured
         expected = newest(candidates)
         wire_field = {"id": "id", "osVersion": "__os_version"}[field]
         assert result["groups"][platform][field] == expected[wire_field], name
+
+
+# --- what messages quote ---------------------------------------------------------------------------
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # how the engine marks a value not known in a preview
+
+
+def test_secret_arguments_and_config_values_are_never_quoted(configured: Provider) -> None:
+    message = invoke_error(configured, {"imagetype": "gold", "name": secret("Top Secret Build 7")})
+    assert "Top Secret Build 7" not in message and "Top%20Secret%20Build%207" not in message and "***" in message
+    _, failures = invoke(configured, {"minRam": secret(-7777)})
+    assert "-7777" not in failures["minRam"] and "minRam=***" in failures["minRam"]
+    response = check_config(configured, {"region": secret("Bad Region SECRET"), "maxRetries": secret("abc")})
+    reasons = " ".join(f.reason for f in response.failures)
+    assert len(response.failures) == 2 and "SECRET" not in reasons and "'abc'" not in reasons
+
+
+def test_messages_keep_request_lines_and_values_as_they_are(configured: Provider) -> None:
+    message = invoke_error(configured, {"imagetype": "gold", "platform": "Ubuntu", "mostRecent": True,
+                                        "pinnedId": "nope"})  # fmt: skip
+    assert "sort_dir=desc&sort_key=created_at" in message  # the request actually sent
+    message = invoke_error(configured, {"imagetype": "gold", "name": "min_ram and support_kvm"})
+    assert "name='min_ram and support_kvm'" in message and "name=min_ram%20and%20support_kvm" in message
+    response = check_config(configured, {"secret_key": "x"})
+    assert "unknown config key 'secret_key'; did you mean 'secretKey'?" in response.failures[0].reason
+
+
+def test_long_values_are_cut_short_in_messages(configured: Provider) -> None:
+    message = invoke_error(configured, {"imagetype": "gold", "nameRegex": "a" * 100_000})
+    assert len(message) < 4000 and "... (100002 characters)" in message
+    _, failures = invoke(configured, {"name": "x" * 100_000})
+    assert "name is 100000 characters long" in failures["name"] and len(failures["name"]) < 1000
+
+
+def test_unknown_values_are_not_checked_and_not_looked_up(configured: Provider, emulator: Emulator) -> None:
+    assert list(check_config(configured, {"region": UNKNOWN, "maxRetries": "2"}).failures) == []
+    _, failures = invoke(configured, {"name": UNKNOWN})
+    assert "name is not known yet" in failures["name"] and emulator.requests == []

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 import grpc
 import grpc.aio
@@ -40,6 +41,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.rpc import UNKNOWN
 from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
@@ -80,13 +82,14 @@ class CloudImagesProvider(Provider):
 
     async def check_config(self, request: CheckRequest) -> CheckResponse:
         failures = []
+        secrets = _secret_texts(request.new_inputs)
         for key, value in _plain_map(request.new_inputs).items():
-            if key in _ENGINE_KEYS:
+            if key in _ENGINE_KEYS or value == UNKNOWN:  # an unknown value is checked once it is known
                 continue
             try:  # one key at a time, so every bad key gets its own failure
                 Settings.validated(config_values({key: value}), CONFIG_WORDS)
             except ConfigurationError as exc:
-                failures.append(CheckFailure(key, _in_schema_words(exc)))
+                failures.append(CheckFailure(key, _redacted(_in_schema_words(exc), secrets)))
         return CheckResponse(inputs=request.new_inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
@@ -106,15 +109,16 @@ class CloudImagesProvider(Provider):
         given, failures = _arguments(args)
         if failures:
             return Invoked(failures=failures)
+        secrets = _secret_texts(args)  # values the caller marked secret: never quoted in a message
         try:
             query, selection, overrides = split_arguments(given)
         except InvalidQueryError as exc:
-            reason = _in_schema_words(exc)
+            reason = _redacted(_in_schema_words(exc), secrets)
             return Invoked(failures=[CheckFailure(camel(name), reason) for name in exc.names or ("",)])
         try:
             choice = await alookup(query, selection, settings_from_config(self._config, overrides))
         except CloudImagesError as exc:
-            raise LookupFailed(f"{FUNCTION}: {_in_schema_words(exc)}") from None
+            raise LookupFailed(_redacted(f"{FUNCTION}: {_in_schema_words(exc)}", secrets)) from None
         secret = any(value.contains_secret() for value in args.values())
         return Invoked(outputs=choice_values(choice, camel), secret=secret)
 
@@ -150,7 +154,9 @@ def _arguments(args: Mapping[str, PropertyValue]) -> tuple[dict[str, Any], list[
     given: dict[str, Any] = {}
     failures = []
     for key, value in _plain_map(args).items():
-        if key in ARGUMENTS:
+        if value == UNKNOWN:
+            failures.append(CheckFailure(key, f"{key} is not known yet: {FUNCTION} needs every argument known"))
+        elif key in ARGUMENTS:
             given[ARGUMENTS[key]] = value
         elif _EXTRA_SUPPORT_FLAG.match(key):
             given[re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()] = value
@@ -166,10 +172,11 @@ def _plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
 
 
 def _plain(value: PropertyValue) -> Any:
-    """A PropertyValue as plain Python: secrets unwrapped, whole numbers as int (the wire has only floats)."""
+    """A PropertyValue as plain Python: secrets unwrapped, whole numbers as int (the wire has only floats),
+    an unknown value (in a preview) as Pulumi's UNKNOWN marker."""
     inner = value.value
     if isinstance(inner, Computed):
-        raise LookupFailed("an argument is unknown: invoke it once its inputs are known")
+        return UNKNOWN
     if isinstance(inner, float) and inner.is_integer():
         return int(inner)
     if isinstance(inner, Mapping):
@@ -177,6 +184,23 @@ def _plain(value: PropertyValue) -> Any:
     if isinstance(inner, Sequence) and not isinstance(inner, str):
         return [_plain(item) for item in inner]
     return inner
+
+
+def _secret_texts(values: Mapping[str, PropertyValue]) -> list[str]:
+    """How each secret value could appear in a message: as text, and URL-encoded in a request line."""
+    texts: list[str] = []
+    for value in values.values():
+        if value.contains_secret():
+            plain = _plain(value)
+            for text in plain.values() if isinstance(plain, Mapping) else [plain]:
+                texts += [str(text), quote(str(text), safe="~")]
+    return sorted({text for text in texts if text}, key=len, reverse=True)
+
+
+def _redacted(message: str, secrets: Sequence[str]) -> str:
+    for text in secrets:
+        message = message.replace(text, "***")
+    return message
 
 
 class _Servicer(ProviderServicer):
