@@ -237,3 +237,35 @@ def test_the_dynamic_provider_process_keeps_the_pin(emulator: Emulator) -> None:
         server.process.wait(timeout=10)
         stderr = server.stderr()
     assert f"warning: PinnedImage keeps image {NEWER_ID}" in stderr and SECRET_KEY not in stderr
+
+
+def test_only_a_change_of_meaning_moves_the_pin(provider: PinnedImageProvider) -> None:
+    state = provider.create(dict(ARGS)).outs
+    same = [{**ARGS, "keepers": {}}, {**ARGS, "support_kvm": "true"}, {**ARGS, "platform": "Ubuntu", "keepers": None}]
+    for news in same:
+        assert provider.diff("pin", state, news).changes is False, news
+
+
+def test_a_refresh_when_nothing_matches_any_more(
+    provider: PinnedImageProvider, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    fedora = next(i for i in LISTED if i["name"] == "Fedora 38 64bit 20231117")
+    state = provider.create({"name": fedora["name"]}).outs
+    emulator.replace_catalog(catalog(without=(fedora["id"],)))
+    gone = provider.read("pin", dict(state)).outs
+    assert (gone["image_id"], gone["pinned_exists"], gone["latest_id"], gone["upgrade_available"]) == (
+        fedora["id"], False, None, False
+    )  # fmt: skip
+    assert warnings == [
+        f"PinnedImage keeps image {fedora['id']} ('Fedora 38 64bit 20231117'), which is no longer visible; "
+        "no image matches the filters any more either: change them to move the pin"
+    ]
+
+
+def test_check_refuses_a_bad_region_or_endpoint(provider: PinnedImageProvider) -> None:
+    failures = {f.property: f.reason for f in provider.check({}, {**ARGS, "region": "Beijing"}).failures}
+    assert "expected a region name such as cn-north-4" in failures["region"]
+    failures = {f.property: f.reason for f in provider.check({}, {**ARGS, "endpoint": "ftp://x"}).failures}
+    assert "expected an http:// or https:// URL" in failures["endpoint"]

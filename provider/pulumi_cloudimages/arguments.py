@@ -42,6 +42,10 @@ def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:
         return model.model_validate(mine)
     except ValidationError as exc:
         problems = [(str(e["loc"][0]), e) for e in exc.errors() if e["loc"]]
-        text = "; ".join(f"{name}={shown(error.get('input'))}: {error['msg'][:1].lower()}{error['msg'][1:]}"
-                         for name, error in problems)  # fmt: skip
+        text = "; ".join(f"{name}={shown(error.get('input'))}: {_reason(error['msg'])}" for name, error in problems)
         raise InvalidQueryError(f"{what}: {text}", names=tuple(name for name, _ in problems)) from None
+
+
+def _reason(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]

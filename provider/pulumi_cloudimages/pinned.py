@@ -74,9 +74,11 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.CreateResult(f"pin-{uuid.uuid4()}", {**props, **self._pin(props)})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        # The catalog is not an input: only what the user wrote can move the pin.
-        changed = sorted(key for key in _inputs(olds) | _inputs(news) if olds.get(key) != news.get(key))
-        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
+        # The catalog is not an input: only what the user wrote can move the pin, and only by what it means
+        # (`support_kvm="true"` is `True`; no keepers is `{}`). An input not known yet may move it.
+        new = _meaning(news)
+        changed = new is None or new != _meaning(olds)
+        return pulumi.dynamic.DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         return pulumi.dynamic.UpdateResult({**news, **self._pin(news)})
@@ -84,18 +86,24 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         pinned = props["image_id"]
         query, selection, settings = self._lookup_parts(props)
-        exists = find_image(pinned, settings) is not None
         try:
+            exists = find_image(pinned, settings) is not None
             newest = lookup(query, _newest_first(selection), settings, fresh=True).latest
         except NoMatchError:
             newest = None
+        except CloudImagesError as exc:
+            raise PinnedImageError(str(exc)) from None
         latest_id = newest.id if newest else None
         if not exists:
-            pulumi.log.warn(
-                f"PinnedImage keeps image {pinned} ({(props.get('image') or {}).get('name')!r}), which is no longer "
-                f"visible; the newest match is {latest_id or 'none'}: change a keeper to move the pin"
+            name = (props.get("image") or {}).get("name")
+            then = (
+                f"the newest match is {latest_id}: change a keeper to move the pin"
+                if latest_id
+                else "no image matches the filters any more either: change them to move the pin"
             )
-        refreshed = {"latest_id": latest_id, "upgrade_available": latest_id != pinned, "pinned_exists": exists}
+            pulumi.log.warn(f"PinnedImage keeps image {pinned} ({shown(name)}), which is no longer visible; {then}")
+        upgrade = latest_id is not None and latest_id != pinned
+        refreshed = {"latest_id": latest_id, "upgrade_available": upgrade, "pinned_exists": exists}
         return pulumi.dynamic.ReadResult(id_, {**props, **refreshed})
 
     def _pin(self, props: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +142,18 @@ def _inputs(props: Mapping[str, Any]) -> set[str]:
 def _arguments(props: Mapping[str, Any]) -> dict[str, Any]:
     """The lookup's arguments among a resource's properties (not the keepers, outputs or `__provider`)."""
     return {key: value for key, value in props.items() if key in _inputs(props) and key != KEEPERS}
+
+
+def _meaning(props: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What decides the pin, as validated values; None while an input is not known yet."""
+    args, keepers = _arguments(props), props.get(KEEPERS) or {}
+    if _unknown(keepers) or any(_unknown(value) for value in [*args.values(), *dict(keepers).values()]):
+        return None
+    try:
+        query, selection, overrides = split_arguments(args)
+    except InvalidQueryError:  # check refuses these; compared as written
+        return ("as written", sorted(args.items(), key=str), sorted(dict(keepers).items()))
+    return query.to_params(), selection, overrides, sorted(dict(keepers).items())
 
 
 def _unknown(value: Any) -> bool:

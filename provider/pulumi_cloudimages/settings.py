@@ -12,10 +12,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
@@ -87,18 +87,35 @@ class ConnectionOptions(TypedDict, total=False):
     max_retries: int | None
 
 
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
+
+
+def _region_shape(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError("expected a region name such as cn-north-4 or ap-southeast-1")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+# Checked alike wherever they are set: in configuration, and per call.
+Region = Annotated[str, AfterValidator(_region_shape)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 class CallOverrides(BaseModel):
     """Settings a single lookup may override (the rest come from configuration and the environment)."""
 
     model_config = ConfigDict(frozen=True)
 
-    region: str | None = Field(None, description="Region for this lookup only, instead of the configured one.")
-    endpoint: str | None = Field(
+    region: Region | None = Field(None, description="Region for this lookup only, instead of the configured one.")
+    endpoint: HttpUrl | None = Field(
         None, description="IMS endpoint URL for this lookup only, instead of the configured one."
     )
-
-
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+$")
 
 
 class Settings(BaseModel):
@@ -106,10 +123,12 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    region: str | None = Field(None, description="Region, e.g. cn-north-4 (HW_REGION_NAME).")
-    endpoint: str | None = Field(None, description="IMS endpoint URL instead of the region's (e.g. a local emulator).")
+    region: Region | None = Field(None, description="Region, e.g. cn-north-4 (HW_REGION_NAME).")
+    endpoint: HttpUrl | None = Field(
+        None, description="IMS endpoint URL instead of the region's (e.g. a local emulator)."
+    )
     cloud: str | None = Field(None, description="Cloud domain (HW_CLOUD); default myhuaweicloud.com.")
-    iam_endpoint: str | None = Field(
+    iam_endpoint: HttpUrl | None = Field(
         None, description="IAM endpoint URL for project discovery (HUAWEICLOUD_SDK_IAM_ENDPOINT)."
     )
     access_key: str | None = Field(None, description="Access key ID (HW_ACCESS_KEY).")
@@ -121,20 +140,6 @@ class Settings(BaseModel):
     project_id: str | None = Field(None, description="Project ID (HW_PROJECT_ID); discovered from the region if unset.")
     insecure: bool = Field(False, description="Skip TLS certificate verification (HW_INSECURE).")
     max_retries: int = Field(3, description="Retries of connection errors, 429 and 5xx answers (HW_MAX_RETRIES).")
-
-    @field_validator("region")
-    @classmethod
-    def _region_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _REGION.match(value):
-            raise ValueError("expected a region name such as cn-north-4 or ap-southeast-1")
-        return value
-
-    @field_validator("endpoint", "iam_endpoint")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return value.rstrip("/") if value else value
 
     @field_validator("max_retries")
     @classmethod
