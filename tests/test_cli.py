@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,10 +93,16 @@ def test_latest_per_platform(url: str) -> None:
     [
         (["get", "--imagetype", "gold", "--platform", "Fedora"], 1, "4 images match"),
         (["get", "--name", "no such image"], 1, "no image matches."),
-        (["list", "--platform", "ubuntu"], 2, "platform='ubuntu' is not allowed"),
+        (["list", "--platform", "ubuntu"], 2, "--platform='ubuntu' is not allowed"),
         (["list", "--name-regex", "(unclosed"], 2, "is not a regular expression"),
-        (["list", "--created-at", "yesterday"], 2, "created_at='yesterday'"),
-        (["get", "--most-recent", "--order-by", "size"], 2, "Invalid value for '--order-by'"),
+        (["list", "--created-at", "yesterday"], 2, "--created-at='yesterday'"),
+        (["get", "--most-recent", "--order-by", "size"], 2, "'size' is not one of 'created', 'version'"),
+        (["list", "-o", "yaml"], 2, "Invalid value for '--output' / '-o': 'yaml' is not one of 'table', 'json', 'ids'"),
+        (["latest", "--limit", "5"], 2, "--limit pages a listing; latest reads every match of each group"),
+        (["latest", "--sort-key", "name"], 2, "--sort-key orders or pages a listing"),
+        (["get", "--most-recent", "--sort-dir", "asc"], 2, "--sort-dir orders or pages a listing"),
+        (["get", "--imagetype", "gold", "--platform", "Fedora"], 1, "Set --most-recent to take the first"),
+        (["get", "--name", "Fedora 38 64bit 20231117", "--min-ram", "999999"], 1, "Without --min-ram='999999' the"),
         (["list", "--filter", "nothing"], 2, "expected WIRE_NAME=VALUE"),
     ],
 )
@@ -103,7 +110,9 @@ def test_exit_codes_and_one_line_errors(url: str, args: list[str], code: int, me
     result = cli(*args, "--endpoint", url)
     assert result.exit_code == code
     assert message in result.stderr
-    if code != 2 or ("Invalid value" not in message and "WIRE_NAME" not in message):
+    assert "most_recent" not in result.stderr and "min_ram=" not in result.stderr.split("?")[0]
+    assert "Value error" not in result.stderr
+    if code != 2 or ("Invalid value" not in message and "WIRE_NAME" not in message and "not one of" not in message):
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
 
 
@@ -129,6 +138,33 @@ def test_every_filter_is_an_option() -> None:
     for name in FILTER_NAMES:
         assert option(name) in result.stdout, name
     assert "--no-support-kvm" in result.stdout and "One of: gold, private, shared, market." in result.stdout
+    assert re.search(r"--min-ram\s+<int>", result.stdout) and re.search(r"--limit\s+<int>", result.stdout)
+    filters = [line.split()[0] for line in result.stdout.splitlines() if line.strip().startswith("--")]
+    common = ["--imagetype", "--platform", "--architecture", "--os-type", "--os-bit", "--status", "--name", "--tag"]
+    first = filters.index("--imagetype")
+    assert filters[first : first + len(common)] == common  # the filters most lookups use come first
+
+
+def test_the_help_examples_run_as_written() -> None:
+    text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    examples = [line.strip() for line in text.splitlines() if line.strip().startswith("cloudimages ")]
+    assert len(examples) == 3
+    for example in examples:
+        result = runner.invoke(app, shlex.split(example)[1:])
+        assert result.exit_code == 0, (example, result.stderr)
+
+
+def test_list_with_no_match_says_so_on_stderr(url: str) -> None:
+    result = cli("list", "--endpoint", url, "--name", "no such image")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert result.stderr == "no image matches these filters\n"
+
+
+def test_get_return_all_shows_every_match_in_order(url: str) -> None:
+    result = cli("get", "--endpoint", url, "--imagetype", "gold", "--platform", "Fedora", "--return-all")
+    names = [image["name"] for image in json.loads(result.stdout)]
+    assert names == ["Fedora 38 64bit 20231117", "Fedora 38 64bit 20230501", "Fedora 36 64bit 20221206",
+                     "Fedora 36 64bit 20220520"]  # fmt: skip
 
 
 def _tty(*args: str) -> str:
@@ -155,6 +191,7 @@ def _tty(*args: str) -> str:
 def test_a_terminal_gets_a_table_and_a_progress_indicator(url: str) -> None:
     screen = _tty("list", "--endpoint", url, "--imagetype", "gold", "--platform", "Fedora")
     assert "┏" in screen and "OS version" in screen and "Created (UTC)" in screen
+    assert "Status" in screen and "Arch" in screen and "active" in screen and "x86" in screen
     assert WIRE["Fedora 38 64bit 20231117"]["id"] in screen and "\x1b[" in screen  # styled
     paged = _tty("list", "--endpoint", url, "--imagetype", "gold", "--limit", "10")
     assert re.search(r"listed \d+ images", paged)  # the spinner, shown once a second page is needed

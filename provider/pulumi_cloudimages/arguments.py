@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidQueryError, shown
 from .query import ImageQuery
-from .selection import Selection
+from .selection import Selection, check_choosable
 from .settings import CallOverrides
 
 INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
@@ -32,7 +32,9 @@ def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Cal
     given = {key: value for key, value in args.items() if value is not None}
     selection = _validated(Selection, given, "invalid selection")
     overrides = _validated(CallOverrides, given, "invalid argument")
-    return ImageQuery.model_validate(given), selection, overrides
+    query = ImageQuery.model_validate(given)
+    check_choosable(query)
+    return query, selection, overrides
 
 
 def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:

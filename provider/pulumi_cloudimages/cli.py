@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 from rich.console import Console
@@ -21,7 +21,8 @@ from .emulator.catalog import CatalogError
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
 from .image import Image
 from .lookup import lookup
-from .query import ImageQuery
+from .naming import option, rephrase
+from .query import FILTER_NAMES, ImageQuery
 from .render import OutputFormat, output_format, show_groups, show_image, show_images
 from .selection import GroupBy, OrderBy, Selection
 
@@ -30,10 +31,12 @@ EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 app = typer.Typer(
     name="cloudimages",
     help="Find Huawei Cloud machine images with the filters of GET /v2/cloudimages, and run a local emulator.\n\n"
-    "Examples:\n\n"
-    "  cloudimages latest --by platform --imagetype gold --emulator\n\n"
-    "  cloudimages list --region cn-north-4 --imagetype gold --platform Ubuntu --support-kvm\n\n"
-    "  cloudimages get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04' --most-recent",
+    "Examples, against the bundled emulator (for the cloud: --region cn-north-4, and HW_ACCESS_KEY and "
+    "HW_SECRET_KEY in the environment):\n\n"
+    "\b\n"  # click keeps this paragraph's lines as they are: each example stays on one line
+    "  cloudimages latest --by platform --imagetype gold --emulator\n"
+    "  cloudimages list --imagetype gold --platform Ubuntu --support-kvm --emulator\n"
+    "  cloudimages get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04' --most-recent --emulator",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -41,16 +44,40 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
+
+def _one_of(literal: Any) -> Any:
+    """Parse an option to one of a Literal's values, with a plain message for any other value."""
+    allowed = get_args(literal)
+
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, allowed))}")
+        return value
+
+    return parse
+
+
 OutputOption = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--output", "-o", help="table, json (wire field names) or ids; default: table on a terminal, else json."
+        "--output",
+        "-o",
+        parser=_one_of(OutputFormat),
+        metavar="[table|json|ids]",
+        help="table, json (wire field names) or ids; default: table on a terminal, else json.",
     ),
 ]
 NameRegexOption = Annotated[
     str | None, typer.Option(help="Keep only images whose name matches this regular expression.")
 ]
-OrderByOption = Annotated[OrderBy, typer.Option(help="created: newest first; version: highest OS version first.")]
+OrderByOption = Annotated[
+    OrderBy,
+    typer.Option(
+        parser=_one_of(OrderBy),
+        metavar="[created|version]",
+        help="created: newest first; version: highest OS version first.",
+    ),
+]
 
 
 @app.callback()
@@ -59,15 +86,26 @@ def _commands() -> None:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    """One line on stderr, and the exit code of the kind of failure."""
+    """One line on stderr, in the words of the command line, and the exit code of the kind of failure."""
     if isinstance(exc, SelectionError):
         code = EXIT_NO_MATCH
     elif isinstance(exc, (InvalidQueryError, ConfigurationError, CatalogError, ValueError)):
         code = EXIT_BAD_INPUT
     else:
         code = EXIT_SERVICE
-    err.print(f"error: {' '.join(str(exc).split())}", highlight=False, markup=False, soft_wrap=True)
+    message = str(exc)
+    if isinstance(exc, (InvalidQueryError, SelectionError)):  # settings' messages are phrased for us already
+        message = rephrase(message, [*_OPTION_NAMES, *getattr(exc, "names", ())], _option)
+    err.print(f"error: {' '.join(message.split())}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+# The names that messages use, and the options that set them on the command line.
+_OPTION_NAMES = (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
+
+
+def _option(name: str) -> str:
+    return "--by" if name == "group_by" else option(name)
 
 
 @app.command("list")
@@ -95,6 +133,8 @@ def list_images(
         regex = re.compile(pattern or "")
         matching = [image for image in images if pattern is None or (image.name and regex.search(image.name))]
         show_images(matching, output_format(output, out), out)
+        if not matching:  # said on stderr, so that JSON output stays an empty list
+            err.print("no image matches these filters", highlight=False)
     except (CloudImagesError, CatalogError) as exc:
         raise _fail(exc) from None
 
@@ -115,6 +155,7 @@ def get(
     most_recent: Annotated[bool, typer.Option(help="Take the first in --order-by order when several match.")] = False,
     order_by: OrderByOption = "created",
     pinned_id: Annotated[str | None, typer.Option(help="Keep this image while it still matches.")] = None,
+    return_all: Annotated[bool, typer.Option(help="Show every match in --order-by order; choose none.")] = False,
     output: OutputOption = None,
 ) -> None:
     """Choose one image exactly as get_images does: exactly one match, or --most-recent.
@@ -122,10 +163,13 @@ def get(
     Example: cloudimages get --emulator --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
     """
     try:
-        selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id)
+        selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id,
+                              return_all=return_all)  # fmt: skip
         choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
-        assert choice.image is not None
-        show_image(choice.image, output_format(output, out), out)
+        if choice.image is None:
+            show_images(choice.images, output_format(output, out), out)
+        else:
+            show_image(choice.image, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
         raise _fail(exc) from None
 
@@ -136,7 +180,12 @@ def latest(
     ctx: typer.Context,
     target: Target,
     filters: dict[str, Any],
-    by: Annotated[GroupBy, typer.Option("--by", help="Group by platform or os_version.")] = "platform",
+    by: Annotated[
+        GroupBy,
+        typer.Option(
+            "--by", parser=_one_of(GroupBy), metavar="[platform|os_version]", help="Group by platform or os_version."
+        ),
+    ] = "platform",
     name_regex: NameRegexOption = None,
     order_by: OrderByOption = "created",
     output: OutputOption = None,
@@ -146,6 +195,8 @@ def latest(
     Example: cloudimages latest --emulator --by platform --imagetype gold
     """
     try:
+        if "limit" in filters:
+            raise InvalidQueryError("invalid selection: limit pages a listing; latest reads every match of each group")
         selection = Selection(name_regex=name_regex, group_by=by, order_by=order_by)
         choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
         show_groups(choice.groups, output_format(output, out), out)

@@ -81,14 +81,19 @@ def _help(name: str) -> str:
 
 
 def _parameter(name: str) -> inspect.Parameter:
-    is_flag = inner_type(ImageQuery.model_fields[name].annotation) is bool
-    flag = f"{option(name)}/--no-{option(name)[2:]}" if is_flag else option(name)
+    kind = inner_type(ImageQuery.model_fields[name].annotation)
+    flag = f"{option(name)}/--no-{option(name)[2:]}" if kind is bool else option(name)
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
         default=typer.Option(None, flag, help=_help(name), rich_help_panel=PANEL, show_default=False),
-        annotation=Optional[bool] if is_flag else Optional[str],  # noqa: UP045 (typer reads these at run time)
+        annotation=Optional[kind if kind in (bool, int) else str],  # noqa: UP045 (typer reads these at run time)
     )
+
+
+# The filters most lookups use come first in --help; the rest follow in the API's order.
+COMMON_FILTERS = ("imagetype", "platform", "architecture", "os_type", "os_bit", "status", "name", "tag")
+_FILTER_ORDER = [*COMMON_FILTERS, *(name for name in ImageQuery.model_fields if name not in COMMON_FILTERS)]
 
 
 _EXTRA = inspect.Parameter(
@@ -124,7 +129,7 @@ def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
             given[wire] = value
         return command(target=target, filters=given, **options)
 
-    parameters = [*own, *_TARGET, *map(_parameter, ImageQuery.model_fields), _EXTRA]
+    parameters = [*own, *_TARGET, *map(_parameter, _FILTER_ORDER), _EXTRA]
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}  # real types, for typer's get_type_hints
     return run

@@ -32,5 +32,5 @@ def rephrase(text: str, names: Iterable[str], word: Callable[[str], str]) -> str
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     if not alternatives:
         return text
-    pattern = re.compile(rf"{_QUOTED}|\b(?P<name>{alternatives})\b")
+    pattern = re.compile(rf"{_QUOTED}|(?<![-\w])(?P<name>{alternatives})\b")
     return pattern.sub(lambda match: word(match["name"]) if match["name"] else match.group(0), text)

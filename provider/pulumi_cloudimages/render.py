@@ -35,12 +35,12 @@ def _size(image: Image) -> str:
 def _table(images: Sequence[Image]) -> Table:
     table = Table(header_style="bold")
     table.add_column("ID", no_wrap=True, style="cyan")  # whole, so it can be copied
-    for title in ("Name", "Platform", "OS version", "Created (UTC)", "Size"):
+    for title in ("Name", "Platform", "OS version", "Arch", "Status", "Created (UTC)", "Size"):
         table.add_column(title, overflow="fold")
     for image in images:
         created = image.created_at.strftime("%Y-%m-%d %H:%M") if image.created_at else ""
-        table.add_row(image.id or "", image.name or "", image.platform or "", image.os_version or "", created,
-                      _size(image))  # fmt: skip
+        table.add_row(image.id or "", image.name or "", image.platform or "", image.os_version or "",
+                      "arm" if image.support_arm else "x86", image.status or "", created, _size(image))  # fmt: skip
     return table
 
 

@@ -110,11 +110,24 @@ class Choice:
 Flow = Generator[Fetch, list[Image], Choice]
 
 
+def check_choosable(query: ImageQuery) -> None:
+    """Refuse what only orders or pages a listing: a selection reads every match and orders them itself."""
+    listing_only = sorted(_LISTING_ONLY & query.model_fields_set)
+    if listing_only:
+        raise InvalidQueryError(
+            f"invalid selection: {' and '.join(listing_only)} "
+            f"{'order or page' if len(listing_only) > 1 else 'orders or pages'} a listing; choosing reads every "
+            f"match and orders them itself (order_by): leave {'them' if len(listing_only) > 1 else 'it'} out",
+            names=tuple(listing_only),
+        )
+
+
 def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
     """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`.
 
     Only usable images are chosen: unless the query sets `status`, it asks for `status=active` (an image
     still `queued` or `saving` in a build pipeline must never win `most_recent`)."""
+    check_choosable(query)
     status_defaulted = query.status is None
     if status_defaulted:
         query = query.with_options(status=CHOSEN_STATUS)
@@ -123,11 +136,7 @@ def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
     def keep(image: Image) -> bool:
         return pattern is None or (image.name is not None and pattern.search(image.name) is not None)
 
-    newest_only = (
-        selection.order_by == "created"
-        and selection.most_recent
-        and not {"sort_key", "sort_dir", "marker"} & query.model_fields_set
-    )
+    newest_only = selection.order_by == "created" and selection.most_recent
     if newest_only:
         sent, found = yield from _newest(query, keep, NEWEST_PAGE if pattern is None else NEWEST_PAGE_WITH_REGEX)
     else:
@@ -222,6 +231,7 @@ def _explain_no_match(
 
 
 _PAGING = {"marker", "limit", "sort_key", "sort_dir"}
+_LISTING_ONLY = frozenset({"marker", "sort_key", "sort_dir"})  # meaningless when choosing: refused
 
 
 def _wire_text(value: Any) -> str:
