@@ -398,3 +398,10 @@ def test_iam_is_retried_on_503_and_concurrent_first_lookups_make_one_call() -> N
     asyncio.run(main())
     assert seen.count("iam.cn-north-4.myhuaweicloud.com") == 2  # one call, retried once after the 503
     assert seen.count("ims.cn-north-4.myhuaweicloud.com") == 10
+
+
+def test_an_error_body_with_a_null_message_reads_sensibly() -> None:
+    handler, _ = sequence(httpx.Response(400, json={"error": {"code": "IMG.0001", "message": None}}))
+    with client(handler) as c, pytest.raises(BadRequestError) as caught:
+        c.list_images()
+    assert str(caught.value).startswith("HTTP 400 IMG.0001: the service gave no message (request: GET")

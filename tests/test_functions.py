@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,3 +156,57 @@ def test_opts_that_cannot_apply_are_named_in_a_warning(engine: Emulator, monkeyp
     assert len(warnings) == 1 and "do not apply and are ignored" in warnings[0]
     get_images(name="Fedora 38 64bit 20231117", opts=pulumi.InvokeOptions())
     assert len(warnings) == 1
+
+
+def test_an_output_argument_to_get_images_points_to_get_images_output(engine: Emulator) -> None:
+    with pytest.raises(GetImagesError) as caught:
+        get_images(id=pulumi.Output.from_input("x"))  # type: ignore[arg-type]
+    assert "id is an Output, known only during the deployment" in str(caught.value)
+    assert "call get_images_output with the same arguments" in str(caught.value) and engine.requests == []
+
+
+def test_a_misspelt_selection_option_gets_did_you_mean(engine: Emulator) -> None:
+    with pytest.raises(GetImagesError, match="unknown argument 'most_recnt'; did you mean 'most_recent'"):
+        get_images(imagetype="gold", most_recnt=True)  # type: ignore[typeddict-unknown-key]
+
+
+def test_a_misspelt_config_key_is_named_in_a_warning(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    start_engine(config={"cloudimages:endpoint": emulator.url, "cloudimages:projectID": PROJECT_A,
+                         "cloudimages:accessKey": "AK", "cloudimages:secretKey": "SK-SECRET-VALUE"})  # fmt: skip
+    with pytest.raises(GetImagesError, match="needs a project: set cloudimages:projectId"):
+        get_images(name="Fedora 38 64bit 20231117")
+    assert len(warnings) == 1 and "unknown config key 'projectID'; did you mean 'projectId'?" in warnings[0]
+
+
+def test_get_images_output_waits_for_depends_on(engine: Emulator) -> None:
+    seen_at_creation: list[int] = []
+
+    class SlowEngine(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            time.sleep(0.3)
+            seen_at_creation.append(len(engine.requests))
+            return f"{args.name}-id", dict(args.inputs)
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+            raise AssertionError(args.token)
+
+    pulumi.runtime.set_mocks(SlowEngine(), project="test", stack="dev")
+    network = pulumi.CustomResource("test:index:Network", "net", {})
+    result = get_images_output(name="Fedora 38 64bit 20231117",
+                               opts=pulumi.InvokeOutputOptions(depends_on=[network]))  # fmt: skip
+    image_id, known, _ = resolve(result.id)
+    assert image_id == WIRE["Fedora 38 64bit 20231117"]["id"] and known
+    assert seen_at_creation == [0] and len(engine.requests) == 1  # asked only once the network existed
+
+
+def test_the_package_version() -> None:
+    from pathlib import Path
+
+    import tomllib
+
+    import pulumi_cloudimages
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert pulumi_cloudimages.__version__ == pyproject["project"]["version"]

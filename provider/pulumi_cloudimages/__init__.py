@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from ._version import VERSION as __version__
 from .auth import SignatureAuth, TokenAuth
 from .client import AsyncImsClient, ImsClient
 from .errors import (
@@ -83,6 +84,7 @@ __all__ = [
     "TimeFilter",
     "TokenAuth",
     "TransportError",
+    "__version__",
     "get_images",
     "get_images_output",
 ]

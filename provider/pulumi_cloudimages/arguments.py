@@ -7,13 +7,14 @@ arguments here, so an argument means the same thing everywhere and is refused wi
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidQueryError, shown
-from .query import ImageQuery
+from .query import ImageQuery, is_filter_name
 from .selection import Selection, check_choosable
 from .settings import CallOverrides
 
@@ -27,9 +28,17 @@ NOT_PINNABLE: dict[str, str] = {
 }
 
 
+ARGUMENT_NAMES: tuple[str, ...] = tuple(name for model in INPUT_MODELS for name in model.model_fields)
+
+
 def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, CallOverrides]:
     """Filters, selection and overrides from arguments by Python name; None means unset."""
     given = {key: value for key, value in args.items() if value is not None}
+    for key in given:
+        if key not in ARGUMENT_NAMES and not (isinstance(key, str) and is_filter_name(key)):
+            close = difflib.get_close_matches(str(key), ARGUMENT_NAMES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidQueryError(f"unknown argument {shown(key)}{hint}", names=(str(key),))
     selection = _validated(Selection, given, "invalid selection")
     overrides = _validated(CallOverrides, given, "invalid argument")
     query = ImageQuery.model_validate(given)

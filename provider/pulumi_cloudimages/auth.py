@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime, timezone
 from urllib.parse import quote
@@ -19,6 +21,9 @@ from urllib.parse import quote
 import httpx
 
 from .project import ProjectLookup
+
+log = logging.getLogger(__name__)
+_SECURITY_TOKEN = re.compile(r"^(x-security-token:).*$", re.MULTILINE)  # a credential: never logged
 
 ALGORITHM = "SDK-HMAC-SHA256"
 EMPTY_BODY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -104,6 +109,9 @@ def sign(
     """Steps 2-9 over headers that already carry `X-Sdk-Date` and `Host`: the `Authorization` value."""
     canonical = canonical_request(method, path, params, headers, body)
     to_sign = string_to_sign(canonical, headers.get("X-Sdk-Date") or headers["x-sdk-date"])
+    if log.isEnabledFor(logging.DEBUG):  # the two things that explain a refused signature
+        log.debug("canonical request:\n%s", _SECURITY_TOKEN.sub(r"\1***", canonical))
+        log.debug("string to sign:\n%s", to_sign)
     return authorization(access_key, signed_headers(headers), signature(secret_key, to_sign))
 
 

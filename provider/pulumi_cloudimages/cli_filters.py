@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, get_args, get_origin
@@ -30,8 +32,11 @@ class Target:
     endpoint: str | None
     project_id: str | None
     emulator: bool
+    debug: bool
 
     def settings(self, ctx: typer.Context) -> Settings:
+        if self.debug:
+            _log_to_stderr()
         endpoint = self.endpoint
         if self.emulator:
             from .emulator.server import Emulator
@@ -70,7 +75,22 @@ _TARGET = [
     _target_option("endpoint", Optional[str], None, "IMS endpoint URL instead of the region's."),  # noqa: UP045
     _target_option("project_id", Optional[str], None, "Project ID (default: HW_PROJECT_ID, else discovered)."),  # noqa: UP045
     _target_option("emulator", bool, False, "Start the bundled emulator in-process and query it: no account needed."),
+    _target_option(
+        "debug",
+        bool,
+        False,
+        "Show each request, its status, retries and waits on stderr, and for signed requests the canonical "
+        "request and string-to-sign (never a secret).",
+    ),
 ]
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger(__package__)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 def _help(name: str) -> str:

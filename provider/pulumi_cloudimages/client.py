@@ -7,6 +7,7 @@ retry policy and the reading of answers. Each reuses its connections until close
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -26,6 +27,8 @@ from .query import ImageQuery
 from .responses import parse_page, request_line
 from .retry import RetryPolicy
 from .settings import ConnectionOptions, Settings
+
+log = logging.getLogger(__name__)
 
 IMAGES_PATH = "/v2/cloudimages"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -68,6 +71,24 @@ class _ClientBase:
         if query is not None and filters:
             raise TypeError("pass either an ImageQuery or keyword filters, not both")
         return Pager(query if query is not None else ImageQuery.model_validate(filters), max_results)
+
+    def _after_error(self, request: httpx.Request, exc: httpx.HTTPError, attempt: int, started: float) -> float:
+        """The wait before the next try after a failed one, logged; raises when no try is left."""
+        wait = self.retry.after_error(attempt)
+        log.info("%s: %s after %.0f ms", request_line(request), _describe(exc), (time.perf_counter() - started) * 1e3)
+        if wait is None:
+            raise self._unreachable(request, exc, attempt) from exc
+        log.info("trying again in %.2f s (try %d of %d)", wait, attempt + 1, self.retry.max_retries + 1)
+        return wait
+
+    def _after_response(self, response: httpx.Response, attempt: int, started: float) -> float | None:
+        """The wait before the next try after `response`, logged; None to keep the response."""
+        request, elapsed = response.request, (time.perf_counter() - started) * 1e3
+        log.info("%s -> %d in %.0f ms", request_line(request), response.status_code, elapsed)
+        wait = self.retry.after_response(attempt, response)
+        if wait is not None:
+            log.info("trying again in %.2f s (try %d of %d)", wait, attempt + 1, self.retry.max_retries + 1)
+        return wait
 
     def _pending_discovery(self) -> ProjectLookup | None:
         """The project discovery that must come before the first signed request, if still to be made."""
@@ -172,16 +193,16 @@ class ImsClient(_ClientBase):
         attempt = 0
         while True:
             attempt += 1
+            started = time.perf_counter()
             try:
                 response = self._http.send(request, **send)
             except _RETRIED_ERRORS as exc:
-                wait = self.retry.after_error(attempt)
-                if wait is None:
-                    raise self._unreachable(request, exc, attempt) from exc
+                wait = self._after_error(request, exc, attempt, started)
             else:
-                wait = self.retry.after_response(attempt, response)
-                if wait is None:
+                again = self._after_response(response, attempt, started)
+                if again is None:
                     return response
+                wait = again
             time.sleep(wait)
 
     def close(self) -> None:
@@ -247,16 +268,16 @@ class AsyncImsClient(_ClientBase):
         attempt = 0
         while True:
             attempt += 1
+            started = time.perf_counter()
             try:
                 response = await self._http.send(request, **send)
             except _RETRIED_ERRORS as exc:
-                wait = self.retry.after_error(attempt)
-                if wait is None:
-                    raise self._unreachable(request, exc, attempt) from exc
+                wait = self._after_error(request, exc, attempt, started)
             else:
-                wait = self.retry.after_response(attempt, response)
-                if wait is None:
+                again = self._after_response(response, attempt, started)
+                if again is None:
                     return response
+                wait = again
             await asyncio.sleep(wait)
 
     async def aclose(self) -> None:

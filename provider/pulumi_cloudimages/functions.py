@@ -12,6 +12,7 @@ from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
+from pulumi.runtime import config as pulumi_config
 from typing_extensions import Unpack
 
 from ._args import GetImagesArgs, GetImagesOutputArgs
@@ -23,7 +24,7 @@ from .naming import FUNCTION, PACKAGE, camel
 from .outputs import choice_values
 from .query import ImageQuery
 from .selection import Choice, Selection
-from .settings import CONFIG_KEYS, CallOverrides, Settings, settings_from_config
+from .settings import CONFIG_KEYS, CallOverrides, Settings, settings_from_config, unknown_config_key
 
 
 class GetImagesError(pulumi.RunError):
@@ -139,8 +140,22 @@ def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
 
 def settings(overrides: CallOverrides | None = None) -> Settings:
     """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
+    _warn_of_unknown_config_keys()
     config = pulumi.Config(PACKAGE)
     return settings_from_config({key: config.get(key) for key in CONFIG_KEYS}, overrides)
+
+
+_warned: set[str] = set()
+
+
+def _warn_of_unknown_config_keys() -> None:
+    """A misspelt `cloudimages:` key sets nothing: say so, once, with the nearest key."""
+    for full in {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}:
+        namespace, _, key = full.partition(":")
+        key = key.removeprefix("config:")  # the older form, cloudimages:config:region
+        if namespace == PACKAGE and key not in CONFIG_KEYS and full not in _warned:
+            _warned.add(full)
+            pulumi.log.warn(f"{FUNCTION}: {unknown_config_key(key)}; cloudimages:{key} is ignored")
 
 
 def _ignored(opts: pulumi.InvokeOptions | None) -> None:
@@ -157,6 +172,12 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
     (a warning says so when it sets a provider, version or download URL).
     """
     _ignored(opts)
+    outputs = sorted(key for key, value in args.items() if isinstance(value, pulumi.Output))
+    if outputs:
+        raise GetImagesError(
+            f"{FUNCTION}: {', '.join(outputs)} {'is an Output' if len(outputs) == 1 else 'are Outputs'}, known only "
+            f"during the deployment; get_images takes plain values: call get_images_output with the same arguments"
+        )
     try:
         choice = lookup(*_parts(args))
     except CloudImagesError as exc:
@@ -165,10 +186,11 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
 
 
 def get_images_output(
-    *, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetImagesOutputArgs]
+    *, opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None = None, **args: Unpack[GetImagesOutputArgs]
 ) -> pulumi.Output[GetImagesResult]:
     """`get_images` over Inputs: an unknown input gives an unknown result (no request, as in a preview),
-    and a secret input makes the result secret. Lookups made together run concurrently."""
+    and a secret input makes the result secret. Lookups made together run concurrently. With
+    `opts=pulumi.InvokeOutputOptions(depends_on=[...])` the lookup waits for those resources."""
     _ignored(opts)
 
     async def run(resolved: dict[str, Any]) -> GetImagesResult:
@@ -178,4 +200,22 @@ def get_images_output(
             raise GetImagesError(f"{FUNCTION}: {exc}") from exc
         return _result(choice, GetImagesResult)
 
-    return pulumi.Output.from_input(dict(args)).apply(run)
+    inputs = pulumi.Output.from_input(dict(args))
+    waits = _dependencies(opts)
+    if waits is not None:
+        inputs = pulumi.Output.all(inputs, waits).apply(lambda pair: pair[0])
+    return inputs.apply(run)
+
+
+def _dependencies(opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any] | None:
+    """What the lookup waits for: the `id` of each resource in `depends_on` (set once it is created), or the
+    `urn` of a component."""
+    depends_on = getattr(opts, "depends_on", None)
+    if depends_on is None:
+        return None
+
+    def ready(resources: Any) -> pulumi.Output[Any]:
+        listed = resources if isinstance(resources, (list, tuple)) else [resources]
+        return pulumi.Output.all(*(r.id if isinstance(r, pulumi.CustomResource) else r.urn for r in listed))
+
+    return pulumi.Output.from_input(depends_on).apply(ready)

@@ -283,6 +283,11 @@ _BY_ANY_NAME: dict[str, str] = {
 }
 
 
+def is_filter_name(key: str) -> bool:
+    """Whether `key` names a filter: its Python or wire name, or a further `__support_*` flag."""
+    return key in _BY_ANY_NAME or _EXTRA_SUPPORT_FLAG.match(key) is not None
+
+
 def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
     """Map every key to its Python name; unknown `__support_*` flags become wire-named extras."""
     out: dict[str, Any] = {}

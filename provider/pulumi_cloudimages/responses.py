@@ -36,9 +36,9 @@ def api_error(response: httpx.Response) -> ApiError:
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):  # IMS shape
-        code, message = body["error"].get("code"), str(body["error"].get("message", ""))
+        code, message = body["error"].get("code"), _text(body["error"].get("message"))
     elif isinstance(body, dict) and "error_code" in body:  # API gateway shape
-        code, message = body["error_code"], str(body.get("error_msg", ""))
+        code, message = body["error_code"], _text(body.get("error_msg"))
         request_id = request_id or body.get("request_id")
     else:
         kind = response.headers.get("Content-Type", "no content type")
@@ -46,6 +46,11 @@ def api_error(response: httpx.Response) -> ApiError:
     return api_error_class(response.status_code)(
         response.status_code, code, message, request_id, request_line(response.request)
     )
+
+
+def _text(message: Any) -> str:
+    """An error body's message; a missing, null or empty one is said to be so, not printed as `None`."""
+    return str(message) if message not in (None, "") else "the service gave no message"
 
 
 def raise_for_error(response: httpx.Response) -> None:

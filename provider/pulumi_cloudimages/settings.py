@@ -247,6 +247,13 @@ class Settings(BaseModel):
 CONFIG_KEYS: dict[str, str] = {camel(name): name for name in Settings.model_fields}
 
 
+def unknown_config_key(key: str) -> str:
+    """What to say of a config key that is not a setting: the nearest one, and the list."""
+    close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown config key {shown(key)}{hint} (the keys are: {', '.join(CONFIG_KEYS)})"
+
+
 def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
     """Config by key (`maxRetries`) to values by Python name (`max_retries`); None means unset.
 
@@ -256,11 +263,7 @@ def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in config.items():
         if key not in CONFIG_KEYS:
-            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigurationError(
-                f"unknown config key {shown(key)}{hint} (the keys are: {', '.join(CONFIG_KEYS)})", setting=key
-            )
+            raise ConfigurationError(unknown_config_key(key), setting=key)
         if value is not None:
             values[CONFIG_KEYS[key]] = value
     return values
