@@ -217,3 +217,13 @@ def test_the_readme_main_job() -> None:
     assert result.returncode == 0, result.stderr
     assert set(json.loads(result.stdout)) == {i["__platform"] for i in WIRE.values() if i["__imagetype"] == "gold"
                                               and i.get("__platform")}  # fmt: skip
+
+
+def test_debug_shows_requests_and_signing_on_stderr_without_secrets() -> None:
+    with Emulator(credentials=["AK:SK-CLI-SECRET:" + PROJECT_A]) as closed:
+        result = runner.invoke(app, ["get", "--endpoint", closed.url, "--project-id", PROJECT_A, "--name",
+                                     "Fedora 38 64bit 20231117", "--debug", "-o", "ids"],
+                               env={"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK-CLI-SECRET"})  # fmt: skip
+    assert result.exit_code == 0 and result.stdout.strip() == WIRE["Fedora 38 64bit 20231117"]["id"]
+    assert "debug: canonical request:" in result.stderr and "debug: string to sign:" in result.stderr
+    assert "-> 200 in" in result.stderr and "SK-CLI-SECRET" not in result.stderr

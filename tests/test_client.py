@@ -6,6 +6,7 @@ The same behaviours over real HTTP against the emulator are in test_emulator_*.p
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -405,3 +406,17 @@ def test_an_error_body_with_a_null_message_reads_sensibly() -> None:
     with client(handler) as c, pytest.raises(BadRequestError) as caught:
         c.list_images()
     assert str(caught.value).startswith("HTTP 400 IMG.0001: the service gave no message (request: GET")
+
+
+def test_the_logger_tells_requests_retries_and_signing_but_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    handler, _ = sequence(httpx.Response(503), OK)
+    with (
+        caplog.at_level(logging.DEBUG, logger="pulumi_cloudimages"),
+        client(handler, access_key="AK1", secret_key=SK, project_id="p1", security_token="STS-TOKEN-VALUE") as c,
+    ):
+        c.list_images(name="x")
+    text = caplog.text
+    assert "GET /v2/cloudimages?limit=500&name=x -> 503 in" in text and "trying again in 0.00 s (try 2 of 4)" in text
+    assert "-> 200 in" in text and "canonical request:\nGET\n/v2/cloudimages/\nlimit=500&name=x\n" in text
+    assert "x-security-token:***" in text and "string to sign:\nSDK-HMAC-SHA256\n" in text
+    assert SK not in text and "STS-TOKEN-VALUE" not in text

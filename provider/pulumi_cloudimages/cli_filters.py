@@ -85,10 +85,16 @@ _TARGET = [
 ]
 
 
+_DEBUG_HANDLER_NAME = "cloudimages --debug"
+
+
 def _log_to_stderr() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("debug: %(message)s"))
     logger = logging.getLogger(__package__)
+    for old in [h for h in logger.handlers if h.get_name() == _DEBUG_HANDLER_NAME]:  # one, on today's stderr
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_DEBUG_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 
