@@ -53,9 +53,9 @@ class GetImagesArgs(TypedDict, total=False):
     limit: int | None
     """Page size (the service's default is 500)."""
     sort_key: SortKey | None
-    """Sort field (default created_at)."""
+    """Sort field (default `created_at`)."""
     sort_dir: SortDir | None
-    """Sort direction (default desc)."""
+    """Sort direction (default `desc`)."""
     os_type: OsType | None
     """OS type."""
     tag: str | None
@@ -148,9 +148,9 @@ class GetImagesOutputArgs(TypedDict, total=False):
     limit: pulumi.Input[int | None]
     """Page size (the service's default is 500)."""
     sort_key: pulumi.Input[SortKey | None]
-    """Sort field (default created_at)."""
+    """Sort field (default `created_at`)."""
     sort_dir: pulumi.Input[SortDir | None]
-    """Sort direction (default desc)."""
+    """Sort direction (default `desc`)."""
     os_type: pulumi.Input[OsType | None]
     """OS type."""
     tag: pulumi.Input[str | None]
@@ -243,9 +243,9 @@ class PinnedImageArgs(TypedDict, total=False):
     limit: pulumi.Input[int | None]
     """Page size (the service's default is 500)."""
     sort_key: pulumi.Input[SortKey | None]
-    """Sort field (default created_at)."""
+    """Sort field (default `created_at`)."""
     sort_dir: pulumi.Input[SortDir | None]
-    """Sort direction (default desc)."""
+    """Sort direction (default `desc`)."""
     os_type: pulumi.Input[OsType | None]
     """OS type."""
     tag: pulumi.Input[str | None]

@@ -23,7 +23,7 @@ def option(python_name: str) -> str:
 
 
 # What a message quotes is data, not names: quoted values and request lines are left as they are.
-_QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|GET \S+"
+_QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|GET \S+"
 
 
 def rephrase(text: str, names: Iterable[str], word: Callable[[str], str]) -> str:

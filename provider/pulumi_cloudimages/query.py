@@ -151,8 +151,8 @@ class ImageQuery(BaseModel):
     platform: Platform | None = _filter("__platform", "OS platform.")
     marker: str | None = _filter("marker", "Paging: the image ID after which the page starts.")
     limit: int | None = _filter("limit", "Page size (the service's default is 500).", ge=1, le=1000)
-    sort_key: SortKey | None = _filter("sort_key", "Sort field (default created_at).")
-    sort_dir: SortDir | None = _filter("sort_dir", "Sort direction (default desc).")
+    sort_key: SortKey | None = _filter("sort_key", "Sort field (default `created_at`).")
+    sort_dir: SortDir | None = _filter("sort_dir", "Sort direction (default `desc`).")
     os_type: OsType | None = _filter("__os_type", "OS type.")
     tag: str | None = _filter("tag", "A tag on the image; a tag written Key.Value is queried as Key=Value.")
     member_status: MemberStatus | None = _filter(

@@ -18,9 +18,9 @@ from pydantic import BaseModel, SecretStr
 
 from . import query, selection
 from ._version import VERSION
-from .arguments import INPUT_MODELS, NOT_PINNABLE
+from .arguments import ARGUMENT_NAMES, INPUT_MODELS, NOT_PINNABLE
 from .image import Image
-from .naming import FUNCTION, PACKAGE, camel, option
+from .naming import FUNCTION, PACKAGE, camel, option, rephrase
 from .query import ImageQuery, TimeFilter
 from .settings import SECRET_SETTINGS, Settings
 
@@ -121,7 +121,25 @@ def _config() -> dict[str, dict[str, Any]]:
     }
 
 
+# Names that descriptions mention, written as the schema's readers (TypeScript, Go, C#, YAML) write them.
+_MENTIONED = (*ARGUMENT_NAMES, *Settings.model_fields, *Image.model_fields, "latest_id")
+
+
+def _in_schema_words(node: Any) -> Any:
+    """`node` with every description's Python names in camelCase (`most_recent` -> `mostRecent`)."""
+    if isinstance(node, dict):
+        return {key: rephrase(value, _MENTIONED, camel) if key == "description" and isinstance(value, str)
+                else _in_schema_words(value) for key, value in node.items()}  # fmt: skip
+    if isinstance(node, list):
+        return [_in_schema_words(item) for item in node]
+    return node
+
+
 def build_schema() -> dict[str, Any]:
+    return dict(_in_schema_words(_schema()))
+
+
+def _schema() -> dict[str, Any]:
     inputs: dict[str, dict[str, Any]] = {}
     for model in INPUT_MODELS:
         inputs.update(_properties(model))

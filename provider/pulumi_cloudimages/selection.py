@@ -39,7 +39,7 @@ _REQUEST_SHOWN = 600  # characters of a request line quoted in a message
 class Selection(BaseModel):
     """How to choose the image among those the service returns."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, strict=True)  # most_recent=1 or "yes" is a mistake, not a choice
 
     name_regex: str | None = Field(
         None, description="Keep only images whose name matches this regular expression (Python syntax, searched)."

@@ -178,7 +178,8 @@ class Settings(BaseModel):
             first = exc.errors()[0]
             key = str(first["loc"][0])
             value = "***" if key in SECRET_SETTINGS else shown(first["input"])
-            reason = first["msg"].removeprefix("Value error, ")
+            message = first["msg"].removeprefix("Value error, ")
+            reason = message[:1].lower() + message[1:]
             name = (words or PYTHON_WORDS).name(key)
             raise ConfigurationError(f"invalid setting {name}={value}: {reason}", setting=key) from None
 
