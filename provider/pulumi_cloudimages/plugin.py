@@ -46,7 +46,7 @@ from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
 from ._version import VERSION
-from .arguments import INPUT_MODELS, split_arguments
+from .arguments import ARGUMENT_NAMES, split_arguments
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, shown
 from .lookup import alookup
 from .naming import FUNCTION, PACKAGE, camel, rephrase
@@ -56,10 +56,10 @@ from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settin
 
 # Properties the engine itself adds to a provider's inputs; they are not settings.
 _ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
-ARGUMENTS: dict[str, str] = {camel(name): name for model in INPUT_MODELS for name in model.model_fields}
+ARGUMENTS: dict[str, str] = {camel(name): name for name in ARGUMENT_NAMES}
 # `__support_*` flags the filter table does not list pass through, as in Python (`supportS4l`).
 _EXTRA_SUPPORT_FLAG = re.compile(r"^support[A-Z0-9][A-Za-z0-9]*$")
-_PYTHON_NAMES = tuple(ARGUMENTS.values()) + tuple(CONFIG_KEYS.values())
+_PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values())
 
 
 def _in_schema_words(exc: CloudImagesError) -> str:
