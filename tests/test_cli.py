@@ -145,13 +145,40 @@ def test_every_filter_is_an_option() -> None:
     assert filters[first : first + len(common)] == common  # the filters most lookups use come first
 
 
-def test_the_help_examples_run_as_written() -> None:
-    text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+@pytest.mark.parametrize(("command", "count"), [([], 3), (["list"], 1), (["get"], 1), (["latest"], 1)])
+def test_the_help_examples_run_as_written(command: list[str], count: int) -> None:
+    text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"}).stdout  # a narrow terminal
     examples = [line.strip() for line in text.splitlines() if line.strip().startswith("cloudimages ")]
-    assert len(examples) == 3
+    assert len(examples) == count
     for example in examples:
         result = runner.invoke(app, shlex.split(example)[1:])
         assert result.exit_code == 0, (example, result.stderr)
+
+
+def test_the_emulator_ignores_cloud_credentials_in_the_environment() -> None:
+    env = {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK", "HW_REGION_NAME": "cn-north-4"}
+    result = runner.invoke(app, ["latest", "--by", "platform", "--imagetype", "gold", "--emulator"], env=env)
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 12
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["list", "--filter", "__platform=Ubuntu", "--platform", "Ubuntu"], {}, "under another of its names"),
+        (
+            ["list", "--member-status", "accepted"],
+            {},
+            "--member-status='accepted' needs --visibility='shared' (--visibility is not set)",
+        ),
+        (["list"], {"HW_REGION_NAME": "CN north"}, "invalid setting HW_REGION_NAME='CN north'"),
+        (["list", "--endpoint", "http://[::1"], {}, "invalid setting --endpoint='http://[::1'"),
+        (["list", "--emulator", "--project-id", "é"], {}, "invalid setting --project-id='é': expected visible ASCII"),
+    ],
+)
+def test_bad_input_is_one_line_in_the_command_lines_words(args: list[str], env: dict[str, str], message: str) -> None:
+    forget()
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_list_with_no_match_says_so_on_stderr(url: str) -> None:

@@ -133,8 +133,33 @@ def test_a_repeated_marker_fails_instead_of_looping() -> None:
 
 
 def test_query_and_keyword_filters_are_exclusive() -> None:
-    with client(FakeIms(1)) as c, pytest.raises(TypeError, match="either"):
+    with client(FakeIms(1)) as c, pytest.raises(InvalidQueryError, match="either"):
         c.list_images(ImageQuery(), platform="Ubuntu")
+
+
+def test_arguments_of_the_client_are_checked() -> None:
+    ims = FakeIms(3)
+    with client(ims) as c:
+        assert len(c.list_images({"platform": "Ubuntu"})) == 3  # a mapping of filters is a query too
+        assert ims.requests[-1].url.params["__platform"] == "Ubuntu"
+        for bad in (True, 2.5, "5", 0):
+            with pytest.raises(InvalidQueryError, match=r"max_results=.*expected a whole number of 1 or more"):
+                c.list_images(max_results=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidQueryError, match="expected an ImageQuery or a mapping of filters"):
+            c.list_images(42)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="unknown setting 'acces_key'; did you mean 'access_key'"):
+        ImsClient(endpoint="https://ims.test", acces_key="AK", secret_key=SK)  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="backoff=-1: expected 0 or more seconds"):
+        ImsClient(endpoint="https://ims.test", backoff=-1)
+    for bad in ({"endpoint": "http://[::1"}, {"endpoint": "https://ims.test", "project_id": "é"}):
+        with pytest.raises(ConfigurationError, match="invalid setting"):
+            ImsClient(**bad)  # type: ignore[arg-type]
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_utc() -> None:
+    handler, seen = sequence(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"}), OK)
+    with client(handler) as c:
+        assert len(c.list_images()) == 1 and len(seen) == 2  # a date in the past: no wait
 
 
 # --- retries --------------------------------------------------------------------------------------
@@ -374,7 +399,7 @@ def test_a_failed_project_discovery_names_iam_and_says_how_to_skip_it() -> None:
     assert message.startswith("could not discover the project ID of region 'cn-north-4' through IAM at "
                               "https://iam.cn-north-4.myhuaweicloud.com: no usable answer from ")  # fmt: skip
     assert "after 3 tries: could not connect (ConnectError)" in message and "/v2/cloudimages" not in message
-    assert message.endswith("Set project_id (HW_PROJECT_ID) to skip the discovery") and SK not in message
+    assert message.endswith("Set project_id (or HW_PROJECT_ID) to skip the discovery") and SK not in message
     assert len(iam_calls) == 3  # retried as IMS is
 
 

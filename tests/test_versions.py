@@ -10,7 +10,7 @@ import pytest
 
 from pulumi_cloudimages import Image
 from pulumi_cloudimages.selection import ORDERS
-from pulumi_cloudimages.versions import version_key
+from pulumi_cloudimages.versions import _number, version_key
 
 ASCENDING = {
     "Ubuntu": [
@@ -95,4 +95,17 @@ def test_version_order_chooses_the_highest(labels: list[str]) -> None:
     ],
 )
 def test_the_parts_of_a_label(label: str | None, version: tuple[int, ...], update: int) -> None:
-    assert version_key(label)[:2] == (version, update)
+    assert version_key(label)[:2] == (tuple(_number(str(v)) for v in version), _number(str(update)))
+
+
+def test_pre_releases_come_before_the_release() -> None:
+    labels = ["web-server-1.10", "web-server-2.0-beta", "web-server-2.0-rc1", "web-server-2.0", "web-server-2.0.1"]
+    assert sorted(random.Random(3).sample(labels, len(labels)), key=version_key) == labels
+
+
+def test_odd_labels_are_read_without_failing() -> None:
+    # Only ASCII digits are digits: a superscript two and full-width digits are text, not numbers.
+    assert version_key("Fedora 38 64bit build 7\u00b2")[0] == version_key("Fedora 38 64bit")[0]
+    assert version_key("Ubuntu \uff12\uff12.\uff10\uff14")[0] == ()
+    assert version_key("v" + "9" * 5000) > version_key("v" + "9" * 4999) > version_key("V10")  # past int()'s limit
+    assert sorted([version_key("\x00"), version_key("١٢ ٣"), version_key("")])  # comparable, whatever the text

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from .cli_filters import Target, query_options
+from .cli_filters import CLI_WORDS, Target, query_options
 from .client import ImsClient
 from .emulator.app import Credential
 from .emulator.catalog import CatalogError
@@ -93,9 +93,9 @@ def _fail(exc: Exception) -> typer.Exit:
         code = EXIT_BAD_INPUT
     else:
         code = EXIT_SERVICE
-    message = str(exc)
+    message = exc.in_words(CLI_WORDS.where) if isinstance(exc, CloudImagesError) else str(exc)
     if isinstance(exc, (InvalidQueryError, SelectionError)):  # settings' messages are phrased for us already
-        message = rephrase(message, [*_OPTION_NAMES, *getattr(exc, "names", ())], _option)
+        message = rephrase(message, _OPTION_NAMES, _option)
     err.print(f"error: {' '.join(message.split())}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
 
@@ -116,11 +116,16 @@ def list_images(
     filters: dict[str, Any],
     name_regex: NameRegexOption = None,
     output: OutputOption = None,
-    max_results: Annotated[int | None, typer.Option(min=1, help="Stop after this many images.")] = None,
+    max_results: Annotated[
+        int | None, typer.Option(min=1, metavar="<int>", help="Stop after this many images (1 or more).")
+    ] = None,
 ) -> None:
     """List the images that match the filters, in the service's order (newest first unless --sort-key).
 
-    Example: cloudimages list --emulator --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
+    Example:
+
+    \b
+      cloudimages list --emulator --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
     """
     try:
         query, pattern = ImageQuery.model_validate(filters), Selection(name_regex=name_regex).name_regex
@@ -160,7 +165,10 @@ def get(
 ) -> None:
     """Choose one image exactly as get_images does: exactly one match, or --most-recent.
 
-    Example: cloudimages get --emulator --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
+    Example:
+
+    \b
+      cloudimages get --emulator --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
     """
     try:
         selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id,
@@ -192,7 +200,10 @@ def latest(
 ) -> None:
     """The latest image of each platform (or OS version), from one listing.
 
-    Example: cloudimages latest --emulator --by platform --imagetype gold
+    Example:
+
+    \b
+      cloudimages latest --emulator --by platform --imagetype gold
     """
     try:
         if "limit" in filters:

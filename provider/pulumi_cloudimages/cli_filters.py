@@ -42,7 +42,9 @@ class Target:
             from .emulator.server import Emulator
 
             endpoint = ctx.with_resource(Emulator()).url  # stopped when the command ends
-        return Settings.resolve(words=CLI_WORDS, region=self.region, endpoint=endpoint, project_id=self.project_id)
+        # The emulator needs no account: credentials and a region in the environment are for the cloud.
+        env: dict[str, str] | None = {} if self.emulator else None
+        return Settings.resolve(env, words=CLI_WORDS, region=self.region, endpoint=endpoint, project_id=self.project_id)
 
 
 # Settings in the words of the command line: the options that set them, else their environment variables.

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -19,7 +19,16 @@ from typing_extensions import Self, Unpack
 
 from ._version import VERSION
 from .auth import SignatureAuth, canonical_query
-from .errors import ApiError, CloudImagesError, InvalidResponseError, ProjectDiscoveryError, TransportError
+from .errors import (
+    ApiError,
+    CloudImagesError,
+    ConfigurationError,
+    InvalidQueryError,
+    InvalidResponseError,
+    ProjectDiscoveryError,
+    TransportError,
+    shown,
+)
 from .image import Image
 from .paging import Pager
 from .project import ProjectLookup
@@ -50,6 +59,8 @@ class _ClientBase:
         **options: Unpack[ConnectionOptions],
     ) -> None:
         self.settings = settings or Settings.resolve(**options)
+        if not (isinstance(backoff, (int, float)) and backoff >= 0):
+            raise ConfigurationError(f"invalid setting backoff={shown(backoff)}: expected 0 or more seconds")
         self.retry = RetryPolicy(max_retries=self.settings.max_retries, backoff=backoff)
         self._timeout = timeout
         self._auth = self.settings.auth()
@@ -67,10 +78,14 @@ class _ClientBase:
         }
 
     @staticmethod
-    def _pager(query: ImageQuery | None, filters: dict[str, Any], max_results: int | None) -> Pager:
+    def _pager(query: ImageQuery | Mapping[str, Any] | None, filters: dict[str, Any], max_results: int | None) -> Pager:
         if query is not None and filters:
-            raise TypeError("pass either an ImageQuery or keyword filters, not both")
-        return Pager(query if query is not None else ImageQuery.model_validate(filters), max_results)
+            raise InvalidQueryError("pass either a query or keyword filters, not both")
+        if query is None or isinstance(query, Mapping):
+            return Pager(ImageQuery.model_validate({**(query or {}), **filters}), max_results)
+        if not isinstance(query, ImageQuery):
+            raise InvalidQueryError(f"query={shown(query)}: expected an ImageQuery or a mapping of filters")
+        return Pager(query, max_results)
 
     def _after_error(self, request: httpx.Request, exc: httpx.HTTPError, attempt: int, started: float) -> float:
         """The wait before the next try after a failed one, logged; raises when no try is left."""
@@ -102,10 +117,7 @@ class _ClientBase:
 
     @staticmethod
     def _discovery_failed(lookup: ProjectLookup, exc: CloudImagesError) -> ProjectDiscoveryError:
-        return ProjectDiscoveryError(
-            f"could not discover the project ID of region {lookup.region!r} through IAM at {lookup.iam_endpoint}: "
-            f"{exc}. Set project_id (HW_PROJECT_ID) to skip the discovery"
-        )
+        return ProjectDiscoveryError(lookup.region, lookup.iam_endpoint, str(exc))
 
     @staticmethod
     def _unreachable(request: httpx.Request, exc: httpx.HTTPError, attempts: int) -> TransportError:
@@ -158,20 +170,20 @@ class ImsClient(_ClientBase):
         self._discovery_lock = threading.Lock()
 
     def list_images(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> list[Image]:
         """Every matching image, following the pages to the end (or to `max_results`)."""
         return [image for page in self.iter_pages(query, max_results=max_results, **filters) for image in page]
 
     def iter_images(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> Iterator[Image]:
         """The matching images one by one, a page in memory at a time."""
         for page in self.iter_pages(query, max_results=max_results, **filters):
             yield from page
 
     def iter_pages(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> Iterator[list[Image]]:
         """The matching images a page at a time."""
         pager = self._pager(query, filters, max_results)
@@ -232,13 +244,13 @@ class AsyncImsClient(_ClientBase):
         self._discovery_lock = asyncio.Lock()
 
     async def list_images(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> list[Image]:
         """Every matching image, following the pages to the end (or to `max_results`)."""
         return [image async for page in self.iter_pages(query, max_results=max_results, **filters) for image in page]
 
     async def iter_images(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> AsyncIterator[Image]:
         """The matching images one by one, a page in memory at a time."""
         async for page in self.iter_pages(query, max_results=max_results, **filters):
@@ -246,7 +258,7 @@ class AsyncImsClient(_ClientBase):
                 yield image
 
     async def iter_pages(
-        self, query: ImageQuery | None = None, *, max_results: int | None = None, **filters: Any
+        self, query: ImageQuery | Mapping[str, Any] | None = None, *, max_results: int | None = None, **filters: Any
     ) -> AsyncIterator[list[Image]]:
         """The matching images a page at a time."""
         pager = self._pager(query, filters, max_results)

@@ -25,6 +25,7 @@ and never a credential: signatures and tokens travel in headers, which are never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,10 @@ _SHOWN_CHARACTERS = 80
 def shown(value: Any) -> str:
     """A value as messages quote it (its repr), cut short when long: a 70,000-character name must not
     become a 70,000-character message (gRPC, for one, drops error details past 16 KiB)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (over 4,300 digits)
+        text = f"<a {value.bit_length()}-bit number>"
     if len(text) <= _SHOWN_CHARACTERS:
         return text
     return f"{text[:_SHOWN_CHARACTERS]}... ({len(text)} characters)"
@@ -42,6 +46,11 @@ def shown(value: Any) -> str:
 
 class CloudImagesError(Exception):
     """Base of every error raised by pulumi-cloudimages."""
+
+    def in_words(self, where: Callable[[str], str]) -> str:
+        """The message for a caller who sets settings as `where(setting)` says (an option, a config key);
+        the same as `str()` unless the message tells how to set something."""
+        return str(self)
 
 
 class InvalidQueryError(CloudImagesError):
@@ -69,6 +78,16 @@ class ConfigurationError(CloudImagesError):
 
 class ProjectDiscoveryError(CloudImagesError):
     """The project ID of the region could not be discovered through IAM; `__cause__` says why."""
+
+    def __init__(self, region: str, iam_endpoint: str, reason: str) -> None:
+        self.region, self.iam_endpoint, self.reason = region, iam_endpoint, reason
+        super().__init__(self.in_words(lambda setting: f"{setting} (or HW_PROJECT_ID)"))
+
+    def in_words(self, where: Callable[[str], str]) -> str:
+        return (
+            f"could not discover the project ID of region {self.region!r} through IAM at {self.iam_endpoint}: "
+            f"{self.reason}. Set {where('project_id')} to skip the discovery"
+        )
 
 
 class TransportError(CloudImagesError):

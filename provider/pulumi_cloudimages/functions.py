@@ -24,7 +24,7 @@ from .naming import FUNCTION, PACKAGE, camel
 from .outputs import choice_values
 from .query import ImageQuery
 from .selection import Choice, Selection
-from .settings import CONFIG_KEYS, CallOverrides, Settings, settings_from_config, unknown_config_key
+from .settings import CONFIG_KEYS, CONFIG_WORDS, CallOverrides, Settings, settings_from_config, unknown_config_key
 
 
 class GetImagesError(pulumi.RunError):
@@ -181,7 +181,7 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
     try:
         choice = lookup(*_parts(args))
     except CloudImagesError as exc:
-        raise GetImagesError(f"{FUNCTION}: {exc}") from exc
+        raise GetImagesError(f"{FUNCTION}: {exc.in_words(CONFIG_WORDS.where)}") from exc
     return _result(choice, AwaitableGetImagesResult)  # type: ignore[return-value]
 
 
@@ -197,7 +197,7 @@ def get_images_output(
         try:
             choice = await alookup(*_parts(resolved))
         except CloudImagesError as exc:
-            raise GetImagesError(f"{FUNCTION}: {exc}") from exc
+            raise GetImagesError(f"{FUNCTION}: {exc.in_words(CONFIG_WORDS.where)}") from exc
         return _result(choice, GetImagesResult)
 
     inputs = pulumi.Output.from_input(dict(args))

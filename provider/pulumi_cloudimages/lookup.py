@@ -102,7 +102,7 @@ async def alookup(query: ImageQuery, selection: Selection, settings: Settings) -
     if found is not None:
         return found
     task = _running.get(key)
-    if task is None:
+    if task is None or task.get_loop() is not asyncio.get_running_loop():  # one left on a closed loop is no use
         task = _running[key] = asyncio.ensure_future(_arun(key, query, selection, settings))
         task.add_done_callback(_retrieved)
     return await asyncio.shield(task)  # a cancelled caller stops waiting; the others still get the result
@@ -119,7 +119,8 @@ async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings
         client = await _async_client(settings)
         return _results.put(key, await _adrive(lookup_flow(query, selection), client))
     finally:
-        del _running[key]
+        if _running.get(key) is asyncio.current_task():
+            del _running[key]
 
 
 async def _async_client(settings: Settings) -> AsyncImsClient:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InvalidQueryError, InvalidResponseError
+from .errors import InvalidQueryError, InvalidResponseError, shown
 from .image import Image, ImagePage
 from .query import ImageQuery
 
@@ -17,8 +17,9 @@ class Pager:
     """
 
     def __init__(self, query: ImageQuery, max_results: int | None = None) -> None:
-        if max_results is not None and max_results < 1:
-            raise InvalidQueryError(f"max_results={max_results!r}: expected a whole number of 1 or more")
+        whole = isinstance(max_results, int) and not isinstance(max_results, bool)
+        if max_results is not None and not (whole and max_results >= 1):
+            raise InvalidQueryError(f"max_results={shown(max_results)}: expected a whole number of 1 or more")
         self.query = query
         self.page_size = query.limit or DEFAULT_PAGE_SIZE
         self.remaining = max_results

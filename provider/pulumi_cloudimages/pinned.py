@@ -32,7 +32,7 @@ from .lookup import find_image, lookup
 from .naming import PACKAGE, camel
 from .outputs import image_values
 from .selection import Selection
-from .settings import CONFIG_KEYS, settings_from_config
+from .settings import CONFIG_KEYS, CONFIG_WORDS, settings_from_config
 
 KEEPERS = "keepers"
 # What a create or refresh writes besides the inputs.
@@ -92,7 +92,7 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         except NoMatchError:
             newest = None
         except CloudImagesError as exc:
-            raise PinnedImageError(str(exc)) from None
+            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
         latest_id = newest.id if newest else None
         if not exists:
             name = (props.get("image") or {}).get("name")
@@ -112,7 +112,7 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         try:
             choice = lookup(query, selection, settings, fresh=True)
         except CloudImagesError as exc:
-            raise PinnedImageError(str(exc)) from None
+            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
         assert choice.image is not None and choice.latest is not None  # one image is chosen (check refused others)
         return {
             "image_id": choice.image.id,
@@ -128,7 +128,7 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
             query, selection, overrides = split_arguments(_arguments(props))
             return query, selection, settings_from_config(self._config, overrides)
         except CloudImagesError as exc:
-            raise PinnedImageError(str(exc)) from None
+            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
 
 
 class PinnedImageError(pulumi.RunError):

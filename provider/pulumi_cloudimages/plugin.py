@@ -64,7 +64,7 @@ _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values())
 
 def _in_schema_words(exc: CloudImagesError) -> str:
     """The message with Python names (`min_ram`, `max_retries`) as the schema writes them (`minRam`, `maxRetries`)."""
-    return rephrase(str(exc), [*_PYTHON_NAMES, *getattr(exc, "names", ())], camel)
+    return rephrase(exc.in_words(CONFIG_WORDS.where), _PYTHON_NAMES, camel)
 
 
 class LookupFailed(Exception):

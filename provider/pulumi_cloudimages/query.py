@@ -238,8 +238,8 @@ class ImageQuery(BaseModel):
                 )
         if self.member_status is not None and self.visibility != "shared":
             raise InvalidQueryError(
-                f"invalid image filter: member_status={self.member_status!r} needs visibility='shared' "
-                f"(got visibility={self.visibility!r})",
+                f"invalid image filter: member_status={shown(self.member_status)} needs visibility='shared' "
+                f"({'visibility is not set' if self.visibility is None else f'not {shown(self.visibility)}'})",
                 names=("member_status", "visibility"),
             )
 
@@ -313,7 +313,8 @@ def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
             )
         if name in out:
             raise InvalidQueryError(
-                f"invalid image filter: {name} is given twice (as {key!r} and another name)", names=(name,)
+                f"invalid image filter: {name} is given twice (as {shown(key)} and under another of its names)",
+                names=(name,),
             )
         out[name] = value
     return out

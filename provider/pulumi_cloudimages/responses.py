@@ -15,6 +15,7 @@ from .errors import ApiError, InvalidResponseError, RequestLine, api_error_class
 from .image import ImagePage
 
 _EXCERPT = 200
+_MESSAGE = 1000  # characters of a service's error message kept
 
 
 def request_line(request: httpx.Request) -> RequestLine:
@@ -49,8 +50,12 @@ def api_error(response: httpx.Response) -> ApiError:
 
 
 def _text(message: Any) -> str:
-    """An error body's message; a missing, null or empty one is said to be so, not printed as `None`."""
-    return str(message) if message not in (None, "") else "the service gave no message"
+    """An error body's message; a missing, null or empty one is said to be so, not printed as `None`; a
+    very long one cut short."""
+    if message in (None, ""):
+        return "the service gave no message"
+    text = str(message)
+    return text if len(text) <= _MESSAGE else f"{text[:_MESSAGE]}... ({len(text)} characters)"
 
 
 def raise_for_error(response: httpx.Response) -> None:

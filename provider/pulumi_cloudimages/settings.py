@@ -99,12 +99,24 @@ def _region_shape(value: str) -> str:
 def _http_url(value: str) -> str:
     if not value.startswith(("https://", "http://")):
         raise ValueError("expected an http:// or https:// URL")
+    try:
+        httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"expected an http:// or https:// URL ({exc})") from None
     return value.rstrip("/")
+
+
+def _header_text(value: str) -> str:
+    # Sent in a header (X-Project-Id, X-Auth-Token...): visible ASCII only, else nothing could send it.
+    if not all("!" <= character <= "~" for character in value):
+        raise ValueError("expected visible ASCII characters only (no spaces, line breaks or accents)")
+    return value
 
 
 # Checked alike wherever they are set: in configuration, and per call.
 Region = Annotated[str, AfterValidator(_region_shape)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+HeaderText = Annotated[str, AfterValidator(_header_text)]
 
 
 class CallOverrides(BaseModel):
@@ -131,15 +143,24 @@ class Settings(BaseModel):
     iam_endpoint: HttpUrl | None = Field(
         None, description="IAM endpoint URL for project discovery (HUAWEICLOUD_SDK_IAM_ENDPOINT)."
     )
-    access_key: str | None = Field(None, description="Access key ID (HW_ACCESS_KEY).")
+    access_key: HeaderText | None = Field(None, description="Access key ID (HW_ACCESS_KEY).")
     secret_key: SecretStr | None = Field(None, description="Secret access key (HW_SECRET_KEY).")
     security_token: SecretStr | None = Field(
         None, description="Security token of temporary credentials (HW_SECURITY_TOKEN)."
     )
     auth_token: SecretStr | None = Field(None, description="IAM token, instead of an access key pair (HW_AUTH_TOKEN).")
-    project_id: str | None = Field(None, description="Project ID (HW_PROJECT_ID); discovered from the region if unset.")
+    project_id: HeaderText | None = Field(
+        None, description="Project ID (HW_PROJECT_ID); discovered from the region if unset."
+    )
     insecure: bool = Field(False, description="Skip TLS certificate verification (HW_INSECURE).")
     max_retries: int = Field(3, description="Retries of connection errors, 429 and 5xx answers (HW_MAX_RETRIES).")
+
+    @field_validator("security_token", "auth_token")
+    @classmethod
+    def _sendable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _header_text(value.get_secret_value())
+        return value
 
     @field_validator("max_retries")
     @classmethod
@@ -159,19 +180,28 @@ class Settings(BaseModel):
         """Arguments that are not None, else the environment; then check that they make sense together.
         Messages name the settings in `words` (default: Python names and their environment variables)."""
         env = os.environ if env is None else env
+        for key in given:
+            if key not in cls.model_fields:
+                close = difflib.get_close_matches(key, cls.model_fields, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigurationError(f"unknown setting {shown(key)}{hint}", setting=key)
         values: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+        sources: dict[str, str] = {}  # settings read from the environment, by the variable that held them
         for key, names in ENVIRONMENT.items():
             if key not in values:
-                found = next((env[name] for name in names if env.get(name)), None)
-                if found is not None:
-                    values[key] = found
-        settings = cls.validated(values, words)
+                name = next((name for name in names if env.get(name)), None)
+                if name is not None:
+                    values[key], sources[key] = env[name], name
+        settings = cls.validated(values, words, sources)
         settings._check_combination(words or PYTHON_WORDS)
         return settings
 
     @classmethod
-    def validated(cls, values: Mapping[str, Any], words: Vocabulary | None = None) -> Settings:
-        """Settings from values by Python name, each checked alone; a `ConfigurationError` names the first bad one."""
+    def validated(
+        cls, values: Mapping[str, Any], words: Vocabulary | None = None, sources: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Settings from values by Python name, each checked alone; a `ConfigurationError` names the first bad
+        one as the caller set it: in its words, or the environment variable it came from (`sources`)."""
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -180,7 +210,7 @@ class Settings(BaseModel):
             value = "***" if key in SECRET_SETTINGS else shown(first["input"])
             message = first["msg"].removeprefix("Value error, ")
             reason = message[:1].lower() + message[1:]
-            name = (words or PYTHON_WORDS).name(key)
+            name = (sources or {}).get(key) or (words or PYTHON_WORDS).name(key)
             raise ConfigurationError(f"invalid setting {name}={value}: {reason}", setting=key) from None
 
     def _check_combination(self, words: Vocabulary) -> None:
