@@ -254,3 +254,11 @@ def test_debug_shows_requests_and_signing_on_stderr_without_secrets() -> None:
     assert result.exit_code == 0 and result.stdout.strip() == WIRE["Fedora 38 64bit 20231117"]["id"]
     assert "debug: canonical request:" in result.stderr and "debug: string to sign:" in result.stderr
     assert "-> 200 in" in result.stderr and "SK-CLI-SECRET" not in result.stderr
+
+
+def test_a_failed_project_discovery_says_which_option_skips_it() -> None:
+    env = {"HW_ACCESS_KEY": "AK", "HW_SECRET_KEY": "SK", "HW_MAX_RETRIES": "0",
+           "HUAWEICLOUD_SDK_IAM_ENDPOINT": "http://127.0.0.1:9"}  # fmt: skip
+    result = runner.invoke(app, ["get", "--region", "cn-north-4", "--name", "x"], env=env)
+    assert result.exit_code == 3 and "could not discover the project ID of region 'cn-north-4'" in result.stderr
+    assert "Set --project-id (or HW_PROJECT_ID) to skip the discovery" in result.stderr

@@ -326,3 +326,20 @@ def test_results_kept_are_bounded(find: Any, emulator: Emulator, monkeypatch: py
     assert emulator.requests == []
     fedora(0)  # forgotten: asked again
     assert len(emulator.requests) == 1
+
+
+def test_a_lookup_left_on_a_closed_loop_does_not_block_later_ones() -> None:
+    with Emulator(latency=0.5) as emu:
+        forget()
+        settings = Settings.resolve(env={}, endpoint=emu.url)
+        query, selection = ImageQuery(imagetype="gold", platform="Fedora"), Selection(most_recent=True)
+
+        async def give_up() -> None:  # the caller stops waiting; the shared lookup is left running
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(alookup(query, selection, settings), 0.05)
+
+        abandoned = asyncio.new_event_loop()
+        abandoned.run_until_complete(give_up())
+        abandoned.close()  # with the lookup still pending on it
+        choice = asyncio.run(alookup(query, selection, settings))
+        assert choice.image.name == "Fedora 38 64bit 20231117"
