@@ -31,8 +31,9 @@ from .image import format_time
 from .lookup import find_image, lookup
 from .naming import PACKAGE, camel
 from .outputs import image_values
+from .query import ImageQuery
 from .selection import Selection
-from .settings import CONFIG_KEYS, CONFIG_WORDS, settings_from_config
+from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, settings_from_config
 
 KEEPERS = "keepers"
 # What a create or refresh writes besides the inputs.
@@ -123,7 +124,7 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
             "pinned_at": format_time(datetime.now(timezone.utc).replace(microsecond=0)),
         }
 
-    def _lookup_parts(self, props: dict[str, Any]) -> tuple[Any, Selection, Any]:
+    def _lookup_parts(self, props: dict[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
         try:
             query, selection, overrides = split_arguments(_arguments(props))
             return query, selection, settings_from_config(self._config, overrides)
