@@ -7,18 +7,31 @@ test per image; a page is the next set bits in order.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 
 _NONZERO = re.compile(rb"[^\x00]")
 _LOW_FIRST = [tuple(b for b in range(8) if value >> b & 1) for value in range(256)]
 _HIGH_FIRST = [bits[::-1] for bits in _LOW_FIRST]
+_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def from_positions(positions: Iterable[int], size: int) -> int:
-    mask = bytearray((size + 7) // 8)
-    for p in positions:
-        mask[p >> 3] |= 1 << (p & 7)
-    return int.from_bytes(mask, "little")
+    flags = bytearray(size)
+    deque(map(flags.__setitem__, positions, repeat(1)), maxlen=0)  # flags[p] = 1 for each, looped in C
+    return from_flags(flags)
+
+
+def from_flags(flags: bytes | bytearray) -> int:
+    """Positions whose byte in `flags` is 1 (the others 0)."""
+    return int(flags.translate(_DIGITS)[::-1], 2) if flags else 0
+
+
+def to_flags(bits: int, size: int) -> bytes:
+    """A byte per position, 1 if it is in `bits`: what `itertools.compress` takes."""
+    return bin(bits)[:1:-1].ljust(size, "0").encode().translate(_FLAGS)
 
 
 def span(start: int, stop: int) -> int:
