@@ -229,6 +229,9 @@ def serve(
     token: Annotated[
         list[str] | None, typer.Option(help="Accept this IAM token for a project, TOKEN:PROJECT_ID (repeatable).")
     ] = None,
+    log_size: Annotated[
+        int, typer.Option(min=0, help="Requests kept in the log that GET /_emulator/requests answers (the last N).")
+    ] = 1000,
 ) -> None:
     """Serve the emulated image service until stopped (Ctrl-C or SIGTERM).
 
@@ -251,7 +254,7 @@ def serve(
                 Credential.parse(item)
             except ValueError as exc:
                 raise ValueError(f"--credential: {exc}") from None
-        run(catalog, host=host, port=port, credentials=credential or [], tokens=tokens)
+        run(catalog, host=host, port=port, credentials=credential or [], tokens=tokens, log_size=log_size)
     except (ValueError, CatalogError) as exc:
         raise _fail(exc) from None
     except OSError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -17,12 +17,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from .catalog import Catalog, StoredImage
+from .admin import admin_routes
+from .answers import gateway_error, ims_error
+from .catalog import Catalog
 from .faults import Fault, FaultQueue
-from .filters import BadParameter, Listing, parse_listing
+from .filters import BadParameter, parse_listing
 from .signature import SignatureRejected, check_signature
-
-_RESULT_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,53 @@ class Credential:
         return f"Credential(access_key={self.access_key!r}, secret_key=***, project_id={self.project_id!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RecordedRequest:
+    """One request received: its raw query string, the caller's project, and the status answered (None while
+    the answer is being made)."""
+
+    method: str
     path: str
-    params: dict[str, str]
+    query: str
+    project: str | None = None
+    status: int | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query's parameters (the last value of a repeated one counts)."""
+        return dict(parse_qsl(self.query, keep_blank_values=True))
+
+    def to_json(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in ("method", "path", "query", "project", "status")}
+
+
+class RequestLog:
+    """The last `size` requests, oldest first: bounded, so a long-running emulator keeps a flat memory."""
+
+    def __init__(self, size: int = 1000) -> None:
+        if size < 0:
+            raise ValueError(f"the request log size {size} is negative")
+        self._entries: deque[RecordedRequest] = deque(maxlen=size)
+
+    def append(self, request: RecordedRequest) -> None:
+        self._entries.append(request)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(list(self._entries))  # a copy: the server's thread may append meanwhile
+
+    def __getitem__(self, index: int) -> RecordedRequest:
+        return self._entries[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, RequestLog)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -61,10 +104,9 @@ class EmulatorState:
     latency: float = 0.0
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     faults: FaultQueue = field(default_factory=FaultQueue)
-    requests: list[RecordedRequest] = field(default_factory=list)
+    requests: RequestLog = field(default_factory=RequestLog)
     in_flight: int = 0  # requests being answered now, and the most at once: to see that clients overlap
     peak_in_flight: int = 0
-    _results: OrderedDict[tuple[Any, ...], Result] = field(default_factory=OrderedDict)
 
     @property
     def open(self) -> bool:
@@ -72,45 +114,8 @@ class EmulatorState:
         return not self.credentials and not self.tokens
 
     def replace_catalog(self, catalog: Catalog) -> None:
-        """Serve `catalog` from the next request on; the query results kept for paging go with the old one."""
-        self.catalog, self._results = catalog, OrderedDict()
-
-    def results(self, project: str | None, params: Mapping[str, str], listing: Listing) -> Result:
-        """The filtered, sorted result of a query, kept for the pages that follow it."""
-        key = (project, tuple(sorted((k, v) for k, v in params.items() if k not in ("marker", "limit"))))
-        found = self._results.get(key)
-        if found is None:
-            images = [image for image in self.catalog.visible_to(project) if all(t(image) for t in listing.tests)]
-            images.sort(key=_sort_key(listing.sort_key), reverse=listing.descending)
-            found = self._results[key] = Result(images)
-            if len(self._results) > _RESULT_CACHE_SIZE:
-                self._results.popitem(last=False)
-        return found
-
-
-class Result:
-    """A query's images in order, and where each stands (for markers)."""
-
-    def __init__(self, images: list[StoredImage]) -> None:
-        self.images = images
-        self._position = {image.id: index for index, image in enumerate(images)}
-
-    def page(self, marker: str | None, limit: int) -> list[StoredImage]:
-        start = 0
-        if marker is not None:
-            if marker not in self._position:
-                raise BadParameter("IMG.0027", f"The image {marker} does not exist.")
-            start = self._position[marker] + 1
-        return self.images[start : start + limit]
-
-
-def _sort_key(name: str) -> Callable[[StoredImage], tuple[Any, ...]]:
-    # Ties are broken by id in the same direction, so pages are stable; missing values sort first.
-    def key(image: StoredImage) -> tuple[Any, ...]:
-        value = image.created if name == "created_at" else image.fields.get(name)
-        return (value is not None, 0 if value is None else value, image.id)
-
-    return key
+        """Serve `catalog` from the next request on (requests being answered finish with the old one)."""
+        self.catalog = catalog
 
 
 class Unauthorized(Exception):
@@ -118,41 +123,30 @@ class Unauthorized(Exception):
 
 
 def create_app(state: EmulatorState) -> Starlette:
-    async def list_images(request: Request) -> Response:
+    def logged(answer: Callable[[Request, RecordedRequest], Awaitable[Response]]) -> Callable[..., Any]:
+        """The endpoint `answer` makes, each request recorded with the status it was answered."""
+
+        async def endpoint(request: Request) -> Response:
+            project = request.headers.get("x-project-id")
+            entry = RecordedRequest(request.method, request.url.path, request.url.query, project)
+            state.requests.append(entry)
+            response = await answer(request, entry)
+            entry.status = response.status_code
+            return response
+
+        return endpoint
+
+    async def list_images(request: Request, entry: RecordedRequest) -> Response:
         state.in_flight += 1
         state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         try:
-            return await answer(request)
+            return await _list_images(state, request, entry)
         finally:
             state.in_flight -= 1
 
-    async def answer(request: Request) -> Response:
-        request_id = uuid.uuid4().hex
-        params = dict(parse_qsl(request.url.query, keep_blank_values=True))
-        state.requests.append(RecordedRequest(request.url.path, params))
-        fault = state.faults.take()
-        if fault is not None and fault.kind == "delay":
-            await asyncio.sleep(fault.seconds)
-        elif fault is not None:
-            return _faulty(fault, request_id)
-        if state.latency:
-            await asyncio.sleep(state.latency)
-        try:
-            project = await _authenticate(state, request)
-        except Unauthorized as exc:
-            return _gateway_error(str(exc), request_id)
-        try:
-            listing = parse_listing(params, state.catalog, project)
-            page = state.results(project, params, listing).page(listing.marker, listing.limit)
-        except BadParameter as exc:
-            return _ims_error(400, exc.code, exc.message, request_id)
-        body = b'{"images":[' + b",".join(image.body for image in page) + b"]}"
-        return Response(body, media_type="application/json", headers={"X-Request-Id": request_id})
-
-    async def projects(request: Request) -> Response:
+    async def projects(request: Request, entry: RecordedRequest) -> Response:
         """The IAM lookup: the project of the calling access key, if it is named `name`'s region."""
         request_id = uuid.uuid4().hex
-        state.requests.append(RecordedRequest(request.url.path, dict(request.query_params)))
         secrets = {c.access_key: c.secret_key for c in state.credentials}
         try:
             access_key = check_signature(
@@ -165,13 +159,36 @@ def create_app(state: EmulatorState) -> Starlette:
                 now=state.clock(),
             )
         except SignatureRejected as exc:
-            return _gateway_error(f"Incorrect IAM authentication information: {exc}", request_id)
+            return gateway_error(f"Incorrect IAM authentication information: {exc}", request_id)
         project = next(c.project_id for c in state.credentials if c.access_key == access_key)
         name = request.query_params.get("name")
         found = [{"id": project, "name": name}] if project and name else []
         return JSONResponse({"projects": found}, headers={"X-Request-Id": request_id})
 
-    return Starlette(routes=[Route("/v2/cloudimages", list_images), Route("/v3/projects", projects)])
+    routes = [Route("/v2/cloudimages", logged(list_images)), Route("/v3/projects", logged(projects))]
+    return Starlette(routes=routes + admin_routes(state))
+
+
+async def _list_images(state: EmulatorState, request: Request, entry: RecordedRequest) -> Response:
+    request_id = uuid.uuid4().hex
+    catalog = state.catalog  # a request is answered from one catalog, even if it is replaced meanwhile
+    fault = state.faults.take()
+    if fault is not None and fault.kind == "delay":
+        await asyncio.sleep(fault.seconds)
+    elif fault is not None:
+        return _faulty(fault, request_id)
+    if state.latency:
+        await asyncio.sleep(state.latency)
+    try:
+        entry.project = await _authenticate(state, request)
+    except Unauthorized as exc:
+        return gateway_error(str(exc), request_id)
+    try:
+        page = catalog.select(parse_listing(entry.params), entry.project)
+    except BadParameter as exc:
+        return ims_error(400, exc.code, exc.message, request_id)
+    body = b'{"images":[' + b",".join(page) + b"]}"
+    return Response(body, media_type="application/json", headers={"X-Request-Id": request_id})
 
 
 async def _authenticate(state: EmulatorState, request: Request) -> str | None:
@@ -205,20 +222,10 @@ async def _authenticate(state: EmulatorState, request: Request) -> str | None:
     return project
 
 
-def _ims_error(status: int, code: str, message: str, request_id: str, **headers: str) -> Response:
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id, **headers})
-
-
-def _gateway_error(message: str, request_id: str) -> Response:
-    body = {"error_code": "APIGW.0301", "error_msg": message, "request_id": request_id}
-    return JSONResponse(body, status_code=401, headers={"X-Request-Id": request_id})
-
-
 def _faulty(fault: Fault, request_id: str) -> Response:
     if fault.kind == "status":
         extra = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-        return _ims_error(fault.status, f"IMG.{fault.status}", "Injected fault.", request_id, **extra)
+        return ims_error(fault.status, f"IMG.{fault.status}", "Injected fault.", request_id, **extra)
     if fault.kind == "html":
         page = (
             f"<html><head><title>{fault.status}</title></head><body><h1>{fault.status} Bad Gateway</h1></body></html>"

@@ -2,6 +2,8 @@
 
 Deliberately independent of the client's `query.py`: the emulator reads the raw query string the
 way the service would, so a mistake in the client's rendering cannot be hidden by the same mistake here.
+Every value is checked before anything is looked up; each filter becomes a condition that gives the set
+of matching catalog positions (see `bits.py`) from the catalog's index.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .catalog import Catalog, StoredImage
+    from .catalog import Catalog
 
 
 class BadParameter(Exception):
@@ -29,11 +31,10 @@ EQUALITY_FIELDS = (
     "disk_format", "__os_bit", "__platform", "__os_type", "virtual_env_type", "__system__cmkid",
 )  # fmt: skip
 
-# What the service reads to filter or sort on, besides every `__support_*` flag, the times, and the
-# fields that flavors require. The catalog keeps just these for matching; the rest is only sent back.
-MATCHED_FIELDS = frozenset(
-    {*EQUALITY_FIELDS, "protected", "__whole_image", "min_ram", "min_disk", "tags", "enterprise_project_id", "size"}
-)
+# The fields the catalog indexes by value (besides every `__support_*` flag, the tags, and the fields that
+# flavors require): what a filter compares. The rest of an image is only sent back.
+INDEXED_FIELDS = (*EQUALITY_FIELDS, "protected", "__whole_image", "min_ram", "min_disk", "enterprise_project_id")
+SORT_KEYS = ("name", "container_format", "disk_format", "status", "id", "size", "created_at")
 
 ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "__imagetype": ("gold", "private", "shared", "market"),
@@ -50,66 +51,60 @@ ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "member_status": ("accepted", "rejected", "pending"),
     "virtual_env_type": ("FusionCompute", "Ironic", "DataImage", "IsoImage"),
     "architecture": ("x86", "arm"),
-    "sort_key": ("name", "container_format", "disk_format", "status", "id", "size", "created_at"),
+    "sort_key": SORT_KEYS,
     "sort_dir": ("asc", "desc"),
 }  # fmt: skip
 
-TIME_OPERATORS: dict[str, Callable[[datetime, datetime], bool]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "eq": lambda a, b: a == b,
-    "neq": lambda a, b: a != b,
-}
+TIME_OPERATORS = ("gt", "gte", "lt", "lte", "eq", "neq")
 
-Test = Callable[["StoredImage"], bool]
+# The set of catalog positions a filter lets through, for the calling project.
+Condition = Callable[["Catalog", "str | None"], int]
 
 
 @dataclass(frozen=True)
 class Listing:
-    """A parsed request: the tests every image must pass, the order, and the page."""
+    """A parsed request: the conditions every image must meet, the order, and the page."""
 
-    tests: tuple[Test, ...]
+    conditions: tuple[Condition, ...]
     sort_key: str
     descending: bool
     limit: int
     marker: str | None
 
 
-def parse_listing(params: Mapping[str, str], catalog: Catalog, project: str | None) -> Listing:
-    """Validate `params` (400 `BadParameter` for bad values) and turn them into tests."""
+def parse_listing(params: Mapping[str, str]) -> Listing:
+    """Validate `params` (400 `BadParameter` for bad values) and turn them into conditions."""
     for name, allowed in ENUMERATIONS.items():
         if name in params and params[name] not in allowed:
             code = "IMG.0024" if name == "__imagetype" else "IMG.0001"
             raise BadParameter(code, f"The {name} {params[name]!r} is invalid; allowed: {', '.join(allowed)}.")
     if "member_status" in params and params.get("visibility") != "shared":
         raise BadParameter("IMG.0001", "member_status can only be used with visibility=shared.")
-    tests: list[Test] = []
+    conditions: list[Condition] = []
     for name, value in params.items():
         if name in EQUALITY_FIELDS or name.startswith("__support_"):
-            tests.append(_equals(name, value))
-        elif name in ("protected", "__whole_image"):
-            tests.append(_equals_bool(name, _boolean(name, value)))
+            conditions.append(_equals(name, value))
+        elif name == "protected":
+            conditions.append(_equals(name, _boolean(name, value)))
+        elif name == "__whole_image":  # absent means a system-disk image: false
+            conditions.append(_equals(name, "true") if _boolean(name, value) == "true" else _absent_or(name, "false"))
         elif name in ("min_ram", "min_disk"):
-            tests.append(_equals_int(name, _integer(name, value)))
+            conditions.append(_equals(name, str(_integer(name, value))))
         elif name in ("created_at", "updated_at"):
-            tests.append(_time_test(name, value))
+            conditions.append(_in_time(name, *_time(name, value)))
         elif name == "tag":
-            tests.append(_has_tag(value))
+            conditions.append(_has_tag(value))
         elif name == "member_status":
-            tests.append(_member(catalog, project, value))
+            conditions.append(_member(value))
         elif name == "flavor_id":
-            tests.append(_runs_on(catalog.flavors.get(value)))
-        elif name == "enterprise_project_id":
-            test = _enterprise_project(value)
-            if test is not None:
-                tests.append(test)
+            conditions.append(_runs_on(value))
+        elif name == "enterprise_project_id" and value != "all_granted_eps":
+            conditions.append(_absent_or(name, "0") if value == "0" else _equals(name, value))
         elif name == "architecture":
-            tests.append(_architecture(value == "arm"))
+            conditions.append(_arm(value == "arm"))
         # Anything else (marker, limit, sort_*, unknown parameters) is not a filter; unknown ones are ignored.
     return Listing(
-        tests=tuple(tests),
+        conditions=tuple(conditions),
         sort_key=params.get("sort_key", "created_at"),
         descending=params.get("sort_dir", "desc") == "desc",
         limit=_limit(params.get("limit")),
@@ -117,94 +112,83 @@ def parse_listing(params: Mapping[str, str], catalog: Catalog, project: str | No
     )
 
 
-def _equals(name: str, value: str) -> Test:
-    return lambda image: _text(image.fields.get(name)) == value
+def _equals(name: str, text: str) -> Condition:
+    return lambda catalog, _: catalog.bits(name, text)
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return None if value is None else str(value)
+def _absent_or(name: str, text: str) -> Condition:
+    return lambda catalog, _: catalog.bits(name, text) | catalog.bits(name, None)
 
 
-def _boolean(name: str, value: str) -> bool:
+def _in_time(name: str, op: str, when: datetime) -> Condition:
+    return lambda catalog, _: catalog.time_bits(name, op, when)
+
+
+def _has_tag(value: str) -> Condition:
+    dotted = value.replace("=", ".", 1)  # tags written Key.Value are queried as Key=Value
+    return lambda catalog, _: catalog.bits("tags", value) | catalog.bits("tags", dotted)
+
+
+def _member(state: str) -> Condition:
+    return lambda catalog, project: catalog.member_bits(project, state)
+
+
+def _runs_on(flavor: str) -> Condition:
+    return lambda catalog, _: catalog.flavor_bits(flavor)
+
+
+def _arm(wanted: bool) -> Condition:
+    def test(catalog: Catalog, _: str | None) -> int:
+        arm = catalog.bits("__support_arm", "true")
+        return arm if wanted else catalog.everything & ~arm
+
+    return test
+
+
+def _boolean(name: str, value: str) -> str:
     if value not in ("true", "false"):
         raise BadParameter("IMG.0001", f"The {name} {value!r} is invalid; allowed: true, false.")
-    return value == "true"
+    return value
 
 
-def _equals_bool(name: str, wanted: bool) -> Test:
-    if name == "__whole_image":  # absent means a system-disk image: false
-        return lambda image: bool(image.fields.get(name, False)) == wanted
-    return lambda image: image.fields.get(name) is wanted
-
-
-def _integer(name: str, value: str) -> int:
-    if not value.isdigit():
-        raise BadParameter("IMG.0001", f"The {name} {value!r} is invalid; an integer is expected.")
+def _integer(name: str, value: str, allowed: str = "an integer is expected") -> int:
+    # Only ASCII digits are a number: str.isdigit() also takes superscripts, Arabic-Indic and full-width
+    # digits. Ten digits are plenty for any value the service knows, and keep int() far from its limit.
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise BadParameter("IMG.0001", f"The {name} {value!r} is invalid; {allowed}.")
     return int(value)
 
 
-def _equals_int(name: str, wanted: int) -> Test:
-    return lambda image: image.fields.get(name) == wanted
-
-
 def parse_time(text: str) -> datetime:
-    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
+    if text.isascii():  # strptime's %Y takes any Unicode digit
+        for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S"):
+            try:
+                return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue
     raise ValueError(text)
 
 
-def _time_test(name: str, value: str) -> Test:
+def _time(name: str, value: str) -> tuple[str, datetime]:
     op, _, text = value.partition(":")
-    compare = TIME_OPERATORS.get(op)
     try:
         when = parse_time(text)
     except ValueError:
-        compare = None
-    if compare is None:
+        op = ""
+    if op not in TIME_OPERATORS:
         raise BadParameter(
             "IMG.0001",
             f"The {name} {value!r} is invalid; expected OP:TIME, OP in {', '.join(TIME_OPERATORS)}, "
             f"TIME as yyyy-MM-ddThh:mm:ssZ or yyyy-MM-dd hh:mm:ss.",
         )
-    attribute = "created" if name == "created_at" else "updated"
-    return lambda image: (t := getattr(image, attribute)) is not None and compare(t, when)
-
-
-def _has_tag(value: str) -> Test:
-    dotted = value.replace("=", ".", 1)  # tags written Key.Value are queried as Key=Value
-    return lambda image: any(tag in (value, dotted) for tag in image.fields.get("tags") or ())
-
-
-def _member(catalog: Catalog, project: str | None, state: str) -> Test:
-    return lambda image: catalog.membership(image.id, project) == state
-
-
-def _architecture(arm: bool) -> Test:
-    return lambda image: (image.fields.get("__support_arm") == "true") == arm
-
-
-def _runs_on(requirements: Mapping[str, str] | None) -> Test:
-    if requirements is None:  # an unknown flavor matches nothing
-        return lambda image: False
-    return lambda image: all(_text(image.fields.get(k)) == v for k, v in requirements.items())
-
-
-def _enterprise_project(value: str) -> Test | None:
-    if value == "all_granted_eps":
-        return None
-    if value == "0":
-        return lambda image: image.fields.get("enterprise_project_id") in (None, "0")
-    return lambda image: image.fields.get("enterprise_project_id") == value
+    return op, when
 
 
 def _limit(value: str | None) -> int:
     if value is None:
         return 500
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
-        raise BadParameter("IMG.0001", f"The limit {value!r} is invalid; an integer from 1 to 1000 is expected.")
-    return int(value)
+    allowed = "an integer from 1 to 1000 is expected"
+    limit = _integer("limit", value, allowed)
+    if not 1 <= limit <= 1000:
+        raise BadParameter("IMG.0001", f"The limit {value!r} is invalid; {allowed}.")
+    return limit

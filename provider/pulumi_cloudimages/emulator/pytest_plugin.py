@@ -1,4 +1,5 @@
-"""A pytest plugin (registered on install): the `ims_emulator` fixture.
+"""A pytest plugin (registered on install): the `ims_emulator` fixture, and `run_pulumi_program`, which runs
+a Pulumi program against it (`pulumi_cloudimages.testing.run_program` with `emulator=ims_emulator`).
 
 ```python
 def test_my_stack(ims_emulator):
@@ -18,7 +19,8 @@ def ims_emulator_options():
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,3 +39,11 @@ def ims_emulator(ims_emulator_options: dict[str, Any]) -> Iterator[Emulator]:
     """A running emulator on a free local port, stopped after the test."""
     with Emulator(**ims_emulator_options) as emulator:
         yield emulator
+
+
+@pytest.fixture
+def run_pulumi_program(ims_emulator: Emulator) -> Callable[..., dict[str, Any]]:
+    """`run_program(program, config=..., preview=..., project=...)` against this test's emulator."""
+    from ..testing import run_program
+
+    return functools.partial(run_program, emulator=ims_emulator)

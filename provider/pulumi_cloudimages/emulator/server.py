@@ -14,7 +14,7 @@ import uvicorn
 from typing_extensions import Self
 
 from ..client import ImsClient
-from .app import Credential, EmulatorState, RecordedRequest, create_app
+from .app import Credential, EmulatorState, RequestLog, create_app
 from .catalog import Catalog
 from .faults import Fault, FaultKind
 from .sample import sample_catalog
@@ -24,6 +24,22 @@ def _catalog(catalog: Catalog | str | Path | None) -> Catalog:
     if catalog is None:
         return sample_catalog()
     return catalog if isinstance(catalog, Catalog) else Catalog.load(catalog)
+
+
+def _state(
+    catalog: Catalog | str | Path | None,
+    credentials: Iterable[Credential | str],
+    tokens: Mapping[str, str] | None,
+    latency: float,
+    log_size: int,
+) -> EmulatorState:
+    return EmulatorState(
+        catalog=_catalog(catalog),
+        credentials=tuple(c if isinstance(c, Credential) else Credential.parse(c) for c in credentials),
+        tokens=dict(tokens or {}),
+        latency=latency,
+        requests=RequestLog(log_size),
+    )
 
 
 def _bound_socket(host: str, port: int) -> socket.socket:
@@ -59,13 +75,9 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         latency: float = 0.0,
+        log_size: int = 1000,
     ) -> None:
-        self.state = EmulatorState(
-            catalog=_catalog(catalog),
-            credentials=tuple(c if isinstance(c, Credential) else Credential.parse(c) for c in credentials),
-            tokens=dict(tokens or {}),
-            latency=latency,
-        )
+        self.state = _state(catalog, credentials, tokens, latency, log_size)
         self._socket = _bound_socket(host, port)
         self.url = _url(self._socket)
         config = uvicorn.Config(create_app(self.state), log_level="critical", lifespan="off", access_log=False)
@@ -73,8 +85,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received, in order (faulty ones included)."""
+    def requests(self) -> RequestLog:
+        """The last `log_size` requests received, oldest first (faulty ones included)."""
         return self.state.requests
 
     def inject(
@@ -87,8 +99,7 @@ class Emulator:
         seconds: float = 0.0,
     ) -> None:
         """Make the next `times` requests misbehave (see `Fault`)."""
-        default = 502 if kind == "html" else 503
-        self.state.faults.add(Fault(kind, status or default, retry_after, seconds), times)
+        self.state.faults.add(Fault.make(kind, status=status, retry_after=retry_after, seconds=seconds), times)
 
     def replace_catalog(self, catalog: Catalog | str | Path) -> None:
         """Serve another catalog from the next request on (a newer image published, an image deleted...)."""
@@ -129,13 +140,10 @@ def serve(
     port: int,
     credentials: Iterable[str],
     tokens: Mapping[str, str],
+    log_size: int = 1000,
 ) -> None:
     """Serve until SIGINT/SIGTERM; the first line on stdout is `listening on URL`."""
-    state = EmulatorState(
-        catalog=_catalog(catalog),
-        credentials=tuple(Credential.parse(c) for c in credentials),
-        tokens=dict(tokens),
-    )
+    state = _state(catalog, credentials, tokens, 0.0, log_size)
     sock = _bound_socket(host, port)
     print(f"listening on {_url(sock)}", flush=True)
     config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", access_log=False)

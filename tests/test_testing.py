@@ -1,0 +1,82 @@
+"""`pulumi_cloudimages.testing`: users' own programs, written as the README says, run offline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime.sync_await import _sync_await
+
+from conftest import start_engine
+from pulumi_cloudimages import GetImagesError, PinnedImage, get_images, get_images_output
+from pulumi_cloudimages.emulator import PROJECT_A
+from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.testing import run_program
+
+WIRE = {image["name"]: image for image in sample_data()["images"]}
+
+
+def program() -> None:
+    """A user's `__main__.py`, as a function: the README's "Testing your own program"."""
+    config = pulumi.Config()
+    web = get_images(imagetype="private", tag="role=web", status="active", name_regex=r"^web-server-\d",
+                     most_recent=True)  # fmt: skip
+    pinned = PinnedImage("ubuntu", imagetype="gold", platform="Ubuntu", support_kvm=True,
+                         name_regex=r"^Ubuntu 22\.04 ", most_recent=True,
+                         keepers={"rollout": config.get("rollout") or "initial"})  # fmt: skip
+    fedora = get_images_output(platform="Fedora", most_recent=True)
+    pulumi.export("web_image", web.id)
+    pulumi.export("ubuntu_image", pinned.image_id)
+    pulumi.export("fedora_name", fedora.image.apply(lambda image: image["name"] if image else None))
+    pulumi.export("rollout", config.get("rollout"))
+
+
+def test_a_program_runs_against_the_sample_catalog_with_outputs_as_plain_values() -> None:
+    outputs = run_program(program, config={"cloudimages:projectId": PROJECT_A, "shop:rollout": "2026-q1"},
+                          project="shop")  # fmt: skip
+    assert outputs == {
+        "web_image": WIRE["web-server-2025-11-20"]["id"],
+        "ubuntu_image": WIRE["Ubuntu 22.04 server 64bit 20240129"]["id"],  # created by PinnedImage's provider
+        "fedora_name": "Fedora 38 64bit 20231117",
+        "rollout": "2026-q1",
+    }
+
+
+def test_runs_follow_each_other_with_their_own_catalog_and_config() -> None:
+    only = {**WIRE["Fedora 36 64bit 20220520"], "__platform": "Fedora"}
+
+    def newest_fedora() -> None:
+        pulumi.export("id", get_images(platform="Fedora", most_recent=True).id)
+
+    assert run_program(newest_fedora) == {"id": WIRE["Fedora 38 64bit 20231117"]["id"]}
+    assert run_program(newest_fedora, catalog={"images": [only]}) == {"id": only["id"]}
+    assert run_program(newest_fedora) == {"id": WIRE["Fedora 38 64bit 20231117"]["id"]}  # nothing remembered
+    with pytest.raises(GetImagesError, match="no image matches"):
+        run_program(program)  # without the project, the private web images are not visible
+
+
+def test_a_catalog_file_and_a_preview(tmp_path: Any) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text('{"images": [{"id": "img-1", "name": "only", "__platform": "Fedora", "visibility": "public"}]}')
+    outputs = run_program(lambda: pulumi.export("n", get_images(platform="Fedora").image.name), catalog=path)
+    assert outputs == {"n": "only"}
+    previewed = run_program(program, config={"cloudimages:projectId": PROJECT_A}, preview=True)
+    assert previewed["web_image"] == WIRE["web-server-2025-11-20"]["id"]  # lookups run in a preview too
+    assert previewed["ubuntu_image"] is None  # the PinnedImage is not created in a preview: unknown
+
+
+def test_the_callers_pulumi_state_is_left_as_it_was() -> None:
+    start_engine(project="mine", config={"mine:colour": "blue"})
+    root = pulumi.runtime.get_root_resource()
+    run_program(program, config={"cloudimages:projectId": PROJECT_A})
+    assert pulumi.runtime.get_root_resource() is root
+    assert pulumi.Config().get("colour") == "blue" and pulumi.get_project() == "mine"
+    assert _sync_await(pulumi.Output.from_input("still works").future()) == "still works"  # type: ignore[attr-defined]
+
+
+def test_the_pytest_fixture(run_pulumi_program: Callable[..., dict[str, Any]], ims_emulator: Any) -> None:
+    outputs = run_pulumi_program(program, config={"cloudimages:projectId": PROJECT_A})
+    assert outputs["web_image"] == WIRE["web-server-2025-11-20"]["id"]
+    assert {r.project for r in ims_emulator.requests} == {PROJECT_A}  # it ran against this test's emulator
