@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,8 @@ def test_runs_follow_each_other_with_their_own_catalog_and_config() -> None:
 
 def test_a_catalog_file_and_a_preview(tmp_path: Any) -> None:
     path = tmp_path / "catalog.json"
-    path.write_text('{"images": [{"id": "img-1", "name": "only", "__platform": "Fedora", "visibility": "public", "status": "active"}]}')
+    image = {"id": "img-1", "name": "only", "__platform": "Fedora", "visibility": "public", "status": "active"}
+    path.write_text(json.dumps({"images": [image]}))
     outputs = run_program(lambda: pulumi.export("n", get_images(platform="Fedora").image.name), catalog=path)
     assert outputs == {"n": "only"}
     previewed = run_program(program, config={"cloudimages:projectId": PROJECT_A}, preview=True)
