@@ -262,3 +262,11 @@ def test_a_failed_project_discovery_says_which_option_skips_it() -> None:
     result = runner.invoke(app, ["get", "--region", "cn-north-4", "--name", "x"], env=env)
     assert result.exit_code == 3 and "could not discover the project ID of region 'cn-north-4'" in result.stderr
     assert "Set --project-id (or HW_PROJECT_ID) to skip the discovery" in result.stderr
+
+
+def test_serve_options_say_what_they_take() -> None:
+    text = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "--credential AK:SK[:PROJECT_ID]" in text and "--token TOKEN:PROJECT_ID" in text
+    for port in ("99999", "-1"):
+        result = runner.invoke(app, ["serve", "--port", port])
+        assert result.exit_code == 2 and "Invalid value for '--port'" in result.stderr

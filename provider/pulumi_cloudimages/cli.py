@@ -221,13 +221,16 @@ def serve(
         Path | None, typer.Option(help="Catalog JSON file (default: the bundled sample catalog).")
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 0,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, metavar="<port>", help="Port to listen on; 0 picks a free one.")
+    ] = 0,
     credential: Annotated[
         list[str] | None,
-        typer.Option(help="Accept this access key pair, AK:SK or AK:SK:PROJECT_ID (repeatable)."),
+        typer.Option(metavar="AK:SK[:PROJECT_ID]", help="Accept this access key pair (repeatable)."),
     ] = None,
     token: Annotated[
-        list[str] | None, typer.Option(help="Accept this IAM token for a project, TOKEN:PROJECT_ID (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="TOKEN:PROJECT_ID", help="Accept this IAM token for a project (repeatable)."),
     ] = None,
     log_size: Annotated[
         int, typer.Option(min=0, help="Requests kept in the log that GET /_emulator/requests answers (the last N).")
@@ -238,7 +241,10 @@ def serve(
     The first line printed is `listening on http://HOST:PORT`. With no --credential and no --token,
     unsigned requests are accepted and the project comes from X-Project-Id.
 
-    Example: cloudimages serve --port 8080 --credential AK1:SK1:0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    Example:
+
+    \b
+      cloudimages serve --port 8080 --credential AK1:SK1:0a1b2c3d4e5f60718293a4b5c6d7e8f9
     """
     from .emulator.server import serve as run
 
