@@ -50,13 +50,17 @@ def newest(images: list[dict[str, Any]]) -> dict[str, Any]:
                                       i["name"], i["id"]))  # fmt: skip
 
 
+# What the two Ubuntu examples ask for: gold Ubuntu 22.04 for an x86 KVM server.
+UBUNTU_2204_X86_KVM = [
+    i for i in LISTED
+    if i["__imagetype"] == "gold" and i.get("__platform") == "Ubuntu" and i.get("__support_kvm") == "true"
+    and i.get("__support_arm") != "true" and i["name"].startswith("Ubuntu 22.04 ")
+]  # fmt: skip
+
+
 def test_latest_ubuntu_for_kvm(config: dict[str, str], emulator: Emulator) -> None:
     outputs = run("latest-ubuntu-kvm", config, emulator)
-    expected = newest([
-        i for i in LISTED
-        if i["__imagetype"] == "gold" and i.get("__platform") == "Ubuntu" and i.get("__support_kvm") == "true"
-        and i.get("__support_arm") != "true" and i["name"].startswith("Ubuntu 22.04 ")
-    ])  # fmt: skip
+    expected = newest(UBUNTU_2204_X86_KVM)
     assert outputs == {
         "image_id": expected["id"],
         "image_name": expected["name"],
@@ -88,9 +92,5 @@ def test_team_private_image_newest_then_pinned(config: dict[str, str], emulator:
 
 def test_pinned_ubuntu(config: dict[str, str], emulator: Emulator) -> None:
     outputs = run("pinned-ubuntu", config, emulator)
-    expected = newest([
-        i for i in LISTED
-        if i["__imagetype"] == "gold" and i.get("__platform") == "Ubuntu" and i.get("__support_kvm") == "true"
-        and i.get("__support_arm") != "true" and i["name"].startswith("Ubuntu 22.04 ")
-    ])  # fmt: skip
+    expected = newest(UBUNTU_2204_X86_KVM)
     assert outputs == {"image_id": expected["id"], "image_name": expected["name"], "upgrade_available": False}
