@@ -37,10 +37,12 @@ import pulumi.dynamic
 
 from .emulator import Catalog, Emulator
 from .lookup import forget
+from .naming import PACKAGE, camel
+from .settings import SECRET_SETTINGS
 
 __all__ = ["ProgramMocks", "install_mocks", "run_program"]
 
-_SECRET_SUFFIXES = (":secretKey", ":securityToken", ":authToken")
+_SECRET_KEYS = frozenset(f"{PACKAGE}:{camel(name)}" for name in SECRET_SETTINGS)  # marked secret, as a stack does
 
 
 class ProgramMocks(pulumi.runtime.Mocks):
@@ -81,7 +83,7 @@ def install_mocks(
     settings.ROOT.set(None)  # else set_mocks keeps an earlier program's stack
     mocks = ProgramMocks(config, preview)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview)
-    pulumi.runtime.set_all_config(dict(config), secret_keys=[k for k in config if k.endswith(_SECRET_SUFFIXES)])
+    pulumi.runtime.set_all_config(dict(config), secret_keys=[k for k in config if k in _SECRET_KEYS])
     return mocks
 
 
