@@ -136,13 +136,10 @@ class PinnedImageError(pulumi.RunError):
     """A PinnedImage could not be resolved; the message says why, as get_images would."""
 
 
-def _inputs(props: Mapping[str, Any]) -> set[str]:
-    return {key for key in props if key not in OUTPUTS and not key.startswith("__")}
-
-
 def _arguments(props: Mapping[str, Any]) -> dict[str, Any]:
     """The lookup's arguments among a resource's properties (not the keepers, outputs or `__provider`)."""
-    return {key: value for key, value in props.items() if key in _inputs(props) and key != KEEPERS}
+    left_out = {*OUTPUTS, KEEPERS}
+    return {key: value for key, value in props.items() if key not in left_out and not key.startswith("__")}
 
 
 def _meaning(props: Mapping[str, Any]) -> tuple[Any, ...] | None:
