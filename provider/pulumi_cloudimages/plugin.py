@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import quote
 
 import grpc
 import grpc.aio
@@ -51,6 +50,7 @@ from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, sho
 from .lookup import alookup
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
+from .redaction import redacted, secret_texts
 from .schema import schema_text
 from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settings_from_config
 
@@ -89,7 +89,7 @@ class CloudImagesProvider(Provider):
             try:  # one key at a time, so every bad key gets its own failure
                 Settings.validated(config_values({key: value}), CONFIG_WORDS)
             except ConfigurationError as exc:
-                failures.append(CheckFailure(key, _redacted(_in_schema_words(exc), secrets)))
+                failures.append(CheckFailure(key, redacted(_in_schema_words(exc), secrets)))
         return CheckResponse(inputs=request.new_inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
@@ -113,12 +113,12 @@ class CloudImagesProvider(Provider):
         try:
             query, selection, overrides = split_arguments(given)
         except InvalidQueryError as exc:
-            reason = _redacted(_in_schema_words(exc), secrets)
+            reason = redacted(_in_schema_words(exc), secrets)
             return Invoked(failures=[CheckFailure(camel(name), reason) for name in exc.names or ("",)])
         try:
             choice = await alookup(query, selection, settings_from_config(self._config, overrides))
         except CloudImagesError as exc:
-            raise LookupFailed(_redacted(f"{FUNCTION}: {_in_schema_words(exc)}", secrets)) from None
+            raise LookupFailed(redacted(f"{FUNCTION}: {_in_schema_words(exc)}", secrets)) from None
         secret = any(value.contains_secret() for value in args.values())
         return Invoked(outputs=choice_values(choice, camel), secret=secret)
 
@@ -186,21 +186,9 @@ def _plain(value: PropertyValue) -> Any:
     return inner
 
 
-def _secret_texts(values: Mapping[str, PropertyValue]) -> list[str]:
-    """How each secret value could appear in a message: as text, and URL-encoded in a request line."""
-    texts: list[str] = []
-    for value in values.values():
-        if value.contains_secret():
-            plain = _plain(value)
-            for text in plain.values() if isinstance(plain, Mapping) else [plain]:
-                texts += [str(text), quote(str(text), safe="~")]
-    return sorted({text for text in texts if text}, key=len, reverse=True)
-
-
-def _redacted(message: str, secrets: Sequence[str]) -> str:
-    for text in secrets:
-        message = message.replace(text, "***")
-    return message
+def _secret_texts(values: Mapping[str, PropertyValue]) -> tuple[str, ...]:
+    """How the values the caller marked secret could appear in a message."""
+    return secret_texts(_plain(value) for value in values.values() if value.contains_secret())
 
 
 class _Servicer(ProviderServicer):

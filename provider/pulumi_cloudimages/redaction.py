@@ -1,0 +1,32 @@
+"""Keeping values the caller marked secret out of messages: every adapter (the plugin, `PinnedImage`) collects
+the secret values it was handed, config and arguments alike, and passes each message through `redacted`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+MASK = "***"
+
+
+def secret_texts(values: Iterable[Any]) -> tuple[str, ...]:
+    """How each secret value could appear in a message: as text, and URL-encoded as in a request line.
+    A map or list contributes each of its values. Longest first, so that a value containing another is
+    masked whole."""
+    texts: set[str] = set()
+    for value in values:
+        if isinstance(value, Mapping):
+            texts.update(secret_texts(value.values()))
+        elif isinstance(value, list | tuple):
+            texts.update(secret_texts(value))
+        elif value is not None and not isinstance(value, bool) and str(value):
+            texts.update({str(value), quote(str(value), safe="~")})
+    return tuple(sorted(texts, key=len, reverse=True))
+
+
+def redacted(message: str, secrets: Iterable[str]) -> str:
+    """`message` with every text of `secrets` replaced by `***`."""
+    for text in secrets:
+        message = message.replace(text, MASK)
+    return message
