@@ -199,14 +199,3 @@ def test_get_images_output_waits_for_depends_on(engine: Emulator) -> None:
     image_id, known, _ = resolve(result.id)
     assert image_id == WIRE["Fedora 38 64bit 20231117"]["id"] and known
     assert seen_at_creation == [0] and len(engine.requests) == 1  # asked only once the network existed
-
-
-def test_the_package_version() -> None:
-    from pathlib import Path
-
-    import tomllib
-
-    import pulumi_cloudimages
-
-    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
-    assert pulumi_cloudimages.__version__ == pyproject["project"]["version"]
