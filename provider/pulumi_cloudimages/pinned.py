@@ -1,47 +1,44 @@
 """`PinnedImage`: a dynamic resource that resolves a lookup once and keeps the chosen image in the stack's
 state, so that a newer image never replaces servers by surprise.
 
-- create: chooses exactly as `get_images` would with the same filters and selection;
-- a change of the catalog alone changes nothing; `pulumi refresh` shows `latest_id` and
-  `upgrade_available`, and `pinned_exists` (with a warning) when the pinned image is gone;
-- a change of any filter, selection option or keeper is an update: the pin is resolved again, in place
-  (the resource's ID, an opaque pin ID, stays), and `image_id` moves.
+This module is the Python adapter of `pinning.py`, which decides everything (what the inputs mean, when the
+pin moves, what create, update and refresh write); here the engine's dynamic-provider calls are translated:
 
-Settings (region, endpoint, credentials) come from the stack's `cloudimages:*` config, which the engine
-hands the provider in `configure`, else the provider process's environment. The provider object holds
-nothing when it is serialised into the state (`__provider`): settings are never captured there.
+- Settings (region, endpoint, credentials) come from the stack's `cloudimages:*` config, which the engine
+  hands the provider in `configure`, else the provider process's environment. The provider object holds
+  nothing when it is serialised into the state (`__provider`): settings are never captured there.
+- Secrets: the dynamic provider server answers Configure with `acceptSecrets=False`
+  (`pulumi/dynamic/__main__.py`), so the engine strips every secret wrapper before the provider sees its
+  inputs or config. The program, which still knows, registers the names of the inputs and of the
+  `cloudimages:*` config keys marked secret as `__secrets`; the provider masks those values in messages and
+  returns wrapped as secrets the outputs that would repeat them (`image`), which the engine keeps secret.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-from pulumi.runtime.rpc import UNKNOWN
+from pulumi.runtime.rpc import UNKNOWN, wrap_rpc_secret
 from typing_extensions import Unpack
 
 from ._args import PinnedImageArgs
-from .arguments import NOT_PINNABLE, split_arguments
-from .errors import CloudImagesError, InvalidQueryError, NoMatchError, shown
-from .image import format_time
-from .lookup import find_image, lookup
-from .naming import PACKAGE, camel
-from .outputs import image_values
-from .query import ImageQuery
-from .selection import Selection
-from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, settings_from_config
+from .arguments import NOT_PINNABLE
+from .naming import PACKAGE
+from .pinning import KEEPERS, OUTPUTS, PinnedImageError, Pinning, PinState
+from .settings import CONFIG_KEYS
 
-KEEPERS = "keepers"
-# What a create or refresh writes besides the inputs.
-OUTPUTS = ("image_id", "image", "latest_id", "upgrade_available", "pinned_exists", "pinned_at")
+__all__ = ["PinnedImage", "PinnedImageError", "PinnedImageProvider"]
+
+SECRETS = "__secrets"  # the input names and `cloudimages:<key>` config keys the program marked secret
 
 
 class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
-    """The CRUD of `PinnedImage`, run by the engine in the dynamic provider process."""
+    """The CRUD of `PinnedImage`, run by the engine in the dynamic provider process: each call is one of
+    `Pinning`'s."""
 
     # Nothing secret is ever captured (see __getstate__), so the serialised provider need not be a secret.
     serialize_as_secret_always = False
@@ -51,120 +48,69 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         return {}  # settings live in the provider's process only, never in the state
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
-        self._config = {key: req.config.get(f"{PACKAGE}:{key}") for key in CONFIG_KEYS}
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        known = {key: value for key, value in _arguments(news).items() if not _unknown(value)}
-        failures = [
-            pulumi.dynamic.CheckFailure(name, f"{name}={shown(known[name])}: {reason}")
-            for name, reason in NOT_PINNABLE.items()
-            if known.get(name) is not None
-        ]
-        keepers = news.get(KEEPERS)
-        if keepers is not None and not _unknown(keepers) and not _string_map(keepers):
-            reason = f"{KEEPERS} must be a map of strings, not {shown(keepers)}"
-            failures.append(pulumi.dynamic.CheckFailure(KEEPERS, reason))
-        if not failures:
-            try:
-                split_arguments(known)
-            except InvalidQueryError as exc:
-                failures += [pulumi.dynamic.CheckFailure(name, str(exc)) for name in exc.names or ("",)]
-        return pulumi.dynamic.CheckResult(news, failures)
-
-    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        return pulumi.dynamic.CreateResult(f"pin-{uuid.uuid4()}", {**props, **self._pin(props)})
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        # The catalog is not an input: only what the user wrote can move the pin, and only by what it means
-        # (`support_kvm="true"` is `True`; no keepers is `{}`). An input not known yet may move it.
-        new = _meaning(news)
-        changed = new is None or new != _meaning(olds)
-        return pulumi.dynamic.DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult({**news, **self._pin(news)})
-
-    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        pinned = props["image_id"]
-        query, selection, settings = self._lookup_parts(props)
-        try:
-            exists = find_image(pinned, settings) is not None
-            newest = lookup(query, _newest_first(selection), settings, fresh=True).latest
-        except NoMatchError:
-            newest = None
-        except CloudImagesError as exc:
-            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
-        latest_id = newest.id if newest else None
-        if not exists:
-            name = (props.get("image") or {}).get("name")
-            then = (
-                f"the newest match is {latest_id}: change a keeper to move the pin"
-                if latest_id
-                else "no image matches the filters any more either: change them to move the pin"
-            )
-            pulumi.log.warn(f"PinnedImage keeps image {pinned} ({shown(name)}), which is no longer visible; {then}")
-        upgrade = latest_id is not None and latest_id != pinned
-        refreshed = {"latest_id": latest_id, "upgrade_available": upgrade, "pinned_exists": exists}
-        return pulumi.dynamic.ReadResult(id_, {**props, **refreshed})
-
-    def _pin(self, props: dict[str, Any]) -> dict[str, Any]:
-        """Resolve the lookup as get_images would, and the outputs that record the choice."""
-        query, selection, settings = self._lookup_parts(props)
-        try:
-            choice = lookup(query, selection, settings, fresh=True)
-        except CloudImagesError as exc:
-            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
-        assert choice.image is not None and choice.latest is not None  # one image is chosen (check refused others)
-        return {
-            "image_id": choice.image.id,
-            "image": image_values(choice.image, camel),
-            "latest_id": choice.latest.id,
-            "upgrade_available": choice.latest.id != choice.image.id,
-            "pinned_exists": True,
-            "pinned_at": format_time(datetime.now(timezone.utc).replace(microsecond=0)),
+        # The server deserialises Configure's args without keeping unknowns: a value not known yet arrives as
+        # an Unknown (in a preview), or as a key whose value is None (a secret one); a plain one is dropped.
+        given: Mapping[str, Any] = getattr(req.config, "_props", {})
+        self._config = {
+            key: UNKNOWN
+            if f"{PACKAGE}:{key}" in given and given[f"{PACKAGE}:{key}"] is None
+            else req.config.get(f"{PACKAGE}:{key}")
+            for key in CONFIG_KEYS
         }
 
-    def _lookup_parts(self, props: dict[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
-        try:
-            query, selection, overrides = split_arguments(_arguments(props))
-            return query, selection, settings_from_config(self._config, overrides)
-        except CloudImagesError as exc:
-            raise PinnedImageError(exc.in_words(CONFIG_WORDS.where)) from None
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        failures = self._pinning(news).check(news, _secret_inputs(news))
+        return pulumi.dynamic.CheckResult(news, [pulumi.dynamic.CheckFailure(f.name, f.reason) for f in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        changed = self._pinning(news).changes(olds, news)
+        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        state = self._pinning(props).resolve(props, _secret_inputs(props))
+        return pulumi.dynamic.CreateResult(f"pin-{uuid.uuid4()}", _outputs(state, props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(_outputs(self._pinning(news).resolve(news, _secret_inputs(news)), news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        return pulumi.dynamic.ReadResult(
+            id_, _outputs(self._pinning(props).refresh(props, _secret_inputs(props)), props)
+        )
+
+    def _pinning(self, props: Mapping[str, Any]) -> Pinning:
+        secret_config = [name.removeprefix(f"{PACKAGE}:") for name in _secrets(props) if name.startswith(f"{PACKAGE}:")]
+        return Pinning(self._config, secret_config=secret_config)
 
 
-class PinnedImageError(pulumi.RunError):
-    """A PinnedImage could not be resolved; the message says why, as get_images would."""
+def _secrets(props: Mapping[str, Any]) -> list[str]:
+    names = props.get(SECRETS)
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
-def _arguments(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The lookup's arguments among a resource's properties (not the keepers, outputs or `__provider`)."""
-    left_out = {*OUTPUTS, KEEPERS}
-    return {key: value for key, value in props.items() if key not in left_out and not key.startswith("__")}
+def _secret_inputs(props: Mapping[str, Any]) -> list[str]:
+    return [name for name in _secrets(props) if ":" not in name]
 
 
-def _meaning(props: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """What decides the pin, as validated values; None while an input is not known yet."""
-    args, keepers = _arguments(props), props.get(KEEPERS) or {}
-    if _unknown(keepers) or any(_unknown(value) for value in [*args.values(), *dict(keepers).values()]):
-        return None
-    try:
-        query, selection, overrides = split_arguments(args)
-    except InvalidQueryError:  # check refuses these; compared as written
-        return ("as written", sorted(args.items(), key=str), sorted(dict(keepers).items()))
-    return query.to_params(), selection, overrides, sorted(dict(keepers).items())
+def _outputs(state: PinState, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The state as the engine stores it: secrets wrapped (kept secret by the engine although this provider
+    does not accept secrets), the `__secrets` names kept for later refreshes; warnings go to the engine's log."""
+    for warning in state.warnings:
+        pulumi.log.warn(warning)
+    values = {name: wrap_rpc_secret(value) if name in state.secret else value for name, value in state.values.items()}
+    return {**values, SECRETS: _secrets(props)}
 
 
-def _unknown(value: Any) -> bool:
-    return isinstance(value, str) and value == UNKNOWN
+def _secret_names(inputs: Mapping[str, Any]) -> pulumi.Output[list[str]]:
+    """The names of the inputs given as secrets, and of the `cloudimages:*` config keys the stack holds as
+    secrets: what the provider could not tell otherwise, for secretness is stripped before it sees them."""
+    config = [f"{PACKAGE}:{key}" for key in CONFIG_KEYS if pulumi.runtime.is_config_secret(f"{PACKAGE}:{key}")]
 
+    async def names() -> list[str]:
+        given = [name for name, value in inputs.items() if await pulumi.Output.from_input(value).is_secret()]
+        return sorted(given) + config
 
-def _string_map(value: Any) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, str) or _unknown(v) for v in value.values())
-
-
-def _newest_first(selection: Selection) -> Selection:
-    """The same order and name pattern, taking the first match: what `latest_id` reports."""
-    return selection.model_copy(update={"most_recent": True})
+    return pulumi.Output.from_input(names())
 
 
 class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
@@ -184,7 +130,7 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
     image_id: pulumi.Output[str]
     """The pinned image."""
     image: pulumi.Output[dict[str, Any]]
-    """The pinned image's attributes, by the keys of `get_images().image` (camelCase)."""
+    """The pinned image's attributes, by the keys of `get_images().image` (camelCase); secret when an input was."""
     latest_id: pulumi.Output[str | None]
     """The newest match at the last create or refresh."""
     upgrade_available: pulumi.Output[bool]
@@ -204,8 +150,11 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
         opts: pulumi.ResourceOptions | None = None,
         **args: Unpack[PinnedImageArgs],
     ) -> None:
-        for name in set(args) & set(NOT_PINNABLE):  # refused here too, before anything is registered
-            raise PinnedImageError(f"PinnedImage {resource_name!r}: {name}: {NOT_PINNABLE[name]}")
         given = {key: value for key, value in args.items() if value is not None}
-        props = {**dict.fromkeys(OUTPUTS), **given, KEEPERS: keepers}
+        # Refused here too, before anything is registered.
+        refused = Pinning({}).check({name: given[name] for name in set(given) & set(NOT_PINNABLE)})
+        if refused:
+            raise PinnedImageError(f"PinnedImage {resource_name!r}: " + "; ".join(f.reason for f in refused))
+        inputs = {**given, KEEPERS: keepers}
+        props = {**dict.fromkeys(OUTPUTS), **inputs, SECRETS: _secret_names(inputs)}
         super().__init__(PinnedImageProvider(), resource_name, props, opts)

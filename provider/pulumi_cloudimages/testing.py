@@ -1,23 +1,30 @@
-"""Test your own Pulumi program offline: `run_program` runs it under Pulumi's mocks against the emulator.
+"""Test your own Pulumi program offline: `ProgramStack` runs it under Pulumi's mocks against the emulator, as a
+stack that keeps its state between `up`, `preview`, `refresh` and `destroy`; `run_program` is the one-shot form.
 
 ```python
-from pulumi_cloudimages.testing import run_program
+from pulumi_cloudimages.testing import ProgramStack, run_program
 
 def program():                      # what your __main__.py does
-    ubuntu = get_images(imagetype="gold", platform="Ubuntu", most_recent=True)
-    pulumi.export("image_id", ubuntu.id)
+    ubuntu = PinnedImage("ubuntu", imagetype="gold", platform="Ubuntu", most_recent=True)
+    pulumi.export("image_id", ubuntu.image_id)
 
 def test_my_program():
-    outputs = run_program(program, config={"cloudimages:projectId": "0a1b..."})
-    assert outputs["image_id"] == "..."
+    with ProgramStack(program, config={"cloudimages:projectId": "0a1b..."}) as stack:
+        first = stack.up()["image_id"]
+        stack.emulator.replace_catalog(newer_catalog)
+        assert stack.up()["image_id"] == first              # the pin holds
+        stack.refresh()
+        assert stack.resources["ubuntu"]["upgrade_available"]
 ```
 
-The program's lookups reach a real emulator over HTTP (started for the call unless one is given), with
-`cloudimages:endpoint` pointing at it; every other resource is recorded by the mocks, as the engine would
-register it, and a dynamic resource such as `PinnedImage` is created by its own provider, configured with
-the stack's config, as the engine has it done. The run happens on a thread of its own, with its own event
-loop and context, so Pulumi's global state (mocks, config, root stack) of the caller is left as it was and
-runs can follow each other in one test session.
+The program's lookups reach a real emulator over HTTP (started for the stack unless one is given), with
+`cloudimages:endpoint` pointing at it. Every other resource is recorded by the mocks, as the engine would
+register it. A dynamic resource such as `PinnedImage` goes through its own provider as the engine drives it:
+configured with the stack's config, secret wrappers stripped (the dynamic provider does not accept secrets),
+Check (a failure fails the preview too), then Diff against the stored state (no change, no call), Create or
+Update; `refresh` runs Read, `destroy` Delete. Each operation runs on a thread of its own, with its own event
+loop and context, so Pulumi's global state (mocks, config, root stack) of the caller is left as it was.
+Pulumi's runtime state is process-wide, so operations of different stacks run one at a time.
 """
 
 from __future__ import annotations
@@ -25,54 +32,159 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 import dill  # type: ignore[import-untyped]
 import pulumi
 import pulumi.dynamic
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret, unwrap_rpc_secret, wrap_rpc_secret
 
 from .emulator import Catalog, Emulator
+from .errors import CloudImagesError
 from .lookup import forget
 from .naming import PACKAGE, camel
 from .settings import SECRET_SETTINGS
 
-__all__ = ["ProgramMocks", "install_mocks", "run_program"]
+__all__ = ["CheckFailedError", "ProgramMocks", "ProgramStack", "ProgramTimeoutError", "install_mocks", "run_program"]
 
 _SECRET_KEYS = frozenset(f"{PACKAGE}:{camel(name)}" for name in SECRET_SETTINGS)  # marked secret, as a stack does
+_DYNAMIC = "pulumi-python:dynamic"
+_PROVIDER = "__provider"
+Program = Callable[[], Awaitable[None] | None]
+T = TypeVar("T")
+# Pulumi's runtime keeps its state (mocks, config, root stack, pending work) in process-wide globals: two programs
+# at once would mix theirs, so operations take turns.
+_ONE_AT_A_TIME = threading.Lock()
 
 
+class CheckFailedError(CloudImagesError):
+    """A dynamic resource's provider refused its inputs (Check), as `pulumi preview` or `up` would report it."""
+
+
+class ProgramTimeoutError(CloudImagesError, TimeoutError):
+    """The program did not finish in the time given."""
+
+
+@dataclass
+class StoredResource:
+    """A resource in the stack's state: its ID, the inputs it was last checked with and its outputs (values the
+    engine stores as secrets are in its secret wrapper)."""
+
+    typ: str
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+@dataclass
 class ProgramMocks(pulumi.runtime.Mocks):
-    """The Pulumi engine, mocked: resources are recorded (`resources`), nothing else is mocked. A dynamic
-    resource is created by its own provider, configured with the stack's config, as the engine has it done."""
+    """The Pulumi engine, mocked: resources are recorded (`resources`, `registered`); a dynamic resource goes
+    through its own provider, configured with the stack's config, against `stored` (the state of the last `up`)."""
 
-    def __init__(self, config: Mapping[str, str], preview: bool) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.config = dict(config)
-        self.preview = preview
+    config: Mapping[str, str]
+    preview: bool
+    project: str = "test"
+    stored: Mapping[str, StoredResource] = field(default_factory=dict)
+    resources: list[pulumi.runtime.MockResourceArgs] = field(default_factory=list)
+    registered: dict[str, StoredResource] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(args)
-        if args.typ.startswith("pulumi-python:dynamic") and not self.preview:  # no create in a preview
-            provider = dill.loads(base64.b64decode(args.inputs["__provider"]))
-            provider.configure(pulumi.dynamic.ConfigureRequest(pulumi.dynamic.Config(self.config, "test")))
-            checked = provider.check({}, dict(args.inputs))
-            if checked.failures:
-                failures = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
-                raise ValueError(f"{args.typ} {args.name}: {failures}")
-            created = provider.create(checked.inputs)
-            return created.id or f"{args.name}-id", dict(created.outs or {})
-        return f"{args.name}-id", dict(args.inputs)
+        old = self.stored.get(args.name)
+        if args.typ.startswith(_DYNAMIC):
+            now = self._dynamic(args, old if old is not None and old.typ == args.typ else None)
+        else:
+            inputs = dict(args.inputs)
+            known_id = old.id if old is not None else ("" if self.preview else f"{args.name}-id")
+            now = StoredResource(args.typ, known_id, inputs, inputs)  # a new resource's ID is unknown in a preview
+        self.registered[args.name] = now
+        return now.id, _wire(now.outputs)
+
+    def _dynamic(self, args: pulumi.runtime.MockResourceArgs, old: StoredResource | None) -> StoredResource:
+        """What the engine does with a dynamic resource: Check, then Diff against the state, then Create or
+        Update (in a preview, neither: outputs not known yet are unknown)."""
+        provider = provider_of(args.inputs, self.config, self.project)
+        # The provider answers acceptSecrets=False: the engine strips secret wrappers before every call
+        # (pkg/resource/plugin/provider_plugin.go), and marks as secret the outputs named like secret inputs.
+        secret = {name for name, value in args.inputs.items() if is_rpc_secret(value)}
+        news = {name: _plain(value) for name, value in args.inputs.items()}
+        checked = provider.check(dict(old.inputs) if old else {}, news)
+        if checked.failures:
+            failures = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
+            raise CheckFailedError(f"{args.typ} {args.name!r}: {failures}")
+        inputs = dict(checked.inputs)
+        if old is None:
+            if self.preview:
+                return StoredResource(args.typ, "", inputs, _secret_named(inputs, secret))
+            created = provider.create(inputs)
+            return StoredResource(args.typ, created.id, inputs, _stored_outputs(created.outs, inputs, secret))
+        diff = provider.diff(old.id, _plain(old.outputs), inputs)
+        changed = diff.changes if diff.changes is not None else _plain(old.inputs) != inputs
+        if not changed:
+            return StoredResource(args.typ, old.id, inputs, old.outputs)
+        if self.preview:
+            return StoredResource(args.typ, old.id, inputs, _secret_named(inputs, secret))
+        updated = provider.update(old.id, _plain(old.outputs), inputs)
+        return StoredResource(args.typ, old.id, inputs, _stored_outputs(updated.outs, inputs, secret))
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         raise NotImplementedError(f"no engine invoke is expected (pulumi_cloudimages runs in-process): {args.token}")
 
 
+def provider_of(inputs: Mapping[str, Any], config: Mapping[str, str], project: str) -> pulumi.dynamic.ResourceProvider:
+    """A dynamic resource's provider, from its `__provider` input, configured as the engine has it done."""
+    provider: pulumi.dynamic.ResourceProvider = dill.loads(base64.b64decode(_plain(inputs[_PROVIDER])))
+    provider.configure(pulumi.dynamic.ConfigureRequest(pulumi.dynamic.Config(dict(config), project)))
+    return provider
+
+
+def _plain(value: Any) -> Any:
+    """A value with every secret wrapper removed, at any depth."""
+    value = unwrap_rpc_secret(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _stored_outputs(outs: Mapping[str, Any] | None, props: Mapping[str, Any], secret: set[str]) -> dict[str, Any]:
+    """A provider's outputs as the engine stores them: with the `__provider` the dynamic provider server adds
+    (`pulumi/dynamic/__main__.py`), and secret where an input of that name was."""
+    return _secret_named({**(outs or {}), _PROVIDER: props[_PROVIDER]}, secret)
+
+
+def _secret_named(outputs: dict[str, Any], secret: set[str]) -> dict[str, Any]:
+    return {name: wrap_rpc_secret(value) if name in secret else value for name, value in outputs.items()}
+
+
+def _wire(value: Any) -> Any:
+    """Outputs as the mock monitor serialises them: an unknown as the sentinel."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
 def install_mocks(
-    config: Mapping[str, str], *, project: str = "test", stack: str = "dev", preview: bool = False
+    config: Mapping[str, str],
+    *,
+    project: str = "test",
+    stack: str = "dev",
+    preview: bool = False,
+    stored: Mapping[str, StoredResource] | None = None,
 ) -> ProgramMocks:
     """Install fresh engine mocks in the current thread and context, with a new root stack and this config
     (keys ending in `secretKey`, `securityToken` or `authToken` are secret)."""
@@ -81,14 +193,159 @@ def install_mocks(
     settings.SETTINGS.rpc_manager.clear()  # work left by an earlier program belongs to its own event loop
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)  # else set_mocks keeps an earlier program's stack
-    mocks = ProgramMocks(config, preview)
+    mocks = ProgramMocks(config, preview, project, stored or {})
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview)
     pulumi.runtime.set_all_config(dict(config), secret_keys=[k for k in config if k in _SECRET_KEYS])
     return mocks
 
 
+class ProgramStack:
+    """A stack of `program` that keeps its state between operations, as the engine does.
+
+    - `up()`, `preview()`: run the program; return the stack's outputs as plain values (None for a value unknown
+      in a preview). `up` keeps the resources' state; a resource the program no longer declares is deleted;
+    - `refresh()`: Read of every resource that has a provider (dynamic resources), keeping what it returns;
+    - `destroy()`: Delete of every resource; the state is empty after it;
+    - `resources`: each resource's name to its state (outputs); `outputs`: the stack's, from the last `up`;
+    - `emulator`: the emulator it runs against (`emulator.replace_catalog(...)` between steps).
+
+    `catalog`: a catalog file's path or a catalog document (default: the bundled sample catalog); `config`: the
+    stack's config by full key (`cloudimages:projectId`, `myproject:imageRollout`), `cloudimages:endpoint` set to
+    the emulator's URL; `emulator`: a running `Emulator` instead of one started for the stack (then `catalog` must be
+    None); `project`, `stack`: the names `pulumi.Config()` and `pulumi.get_stack()` see. Each operation takes a
+    `timeout` in seconds: a program still running then ends in a `ProgramTimeoutError`.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        *,
+        catalog: str | Path | Mapping[str, Any] | None = None,
+        config: Mapping[str, str] | None = None,
+        emulator: Emulator | None = None,
+        project: str = "test",
+        stack: str = "dev",
+    ) -> None:
+        if emulator is not None and catalog is not None:
+            raise ValueError("give a catalog or an emulator serving one, not both")
+        self._closing = ExitStack()
+        self.emulator = emulator or self._closing.enter_context(Emulator(_catalog(catalog)))
+        self.program, self.project, self.stack = program, project, stack
+        self.config = {"cloudimages:endpoint": self.emulator.url, **(config or {})}
+        self.outputs: dict[str, Any] = {}
+        self._state: dict[str, StoredResource] = {}
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return {name: _visible(stored.outputs) for name, stored in self._state.items()}
+
+    def up(self, *, timeout: float | None = None) -> dict[str, Any]:
+        self.outputs = self._run(lambda: self._program(preview=False), timeout)
+        return self.outputs
+
+    def preview(self, *, timeout: float | None = None) -> dict[str, Any]:
+        return self._run(lambda: self._program(preview=True), timeout)
+
+    def refresh(self, *, timeout: float | None = None) -> dict[str, dict[str, Any]]:
+        """Read every dynamic resource; returns `resources`."""
+
+        def read_all() -> None:
+            for stored in self._state.values():
+                if stored.typ.startswith(_DYNAMIC):
+                    provider = provider_of(stored.outputs, self.config, self.project)
+                    read = provider.read(stored.id, _plain(stored.outputs))
+                    stored.outputs = _stored_outputs(read.outs, stored.outputs, _secret_names(stored.outputs))
+
+        self._run(read_all, timeout)
+        return self.resources
+
+    def destroy(self, *, timeout: float | None = None) -> None:
+        def delete() -> None:
+            for name in reversed(list(self._state)):
+                self._delete(self._state.pop(name))
+
+        self._run(delete, timeout)
+        self.outputs = {}
+
+    def close(self) -> None:
+        """Stop the emulator started for the stack (the state is left as it is: nothing real was created)."""
+        self._closing.close()
+
+    def __enter__(self) -> ProgramStack:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _program(self, *, preview: bool) -> dict[str, Any]:
+        from pulumi.runtime.stack import run_pulumi_func
+        from pulumi.runtime.sync_await import _sync_await
+
+        mocks = install_mocks(self.config, project=self.project, stack=self.stack, preview=preview, stored=self._state)
+        _sync_await(run_pulumi_func(self.program))
+        root = pulumi.runtime.get_root_resource()
+        assert root is not None  # set_mocks made one
+        exported: dict[str, Any] = root.outputs  # type: ignore[attr-defined]
+        # One by one: in a preview, one unknown output would make a whole dict of them unknown.
+        outputs = {name: _sync_await(pulumi.Output.from_input(value).future()) for name, value in exported.items()}
+        if not preview:
+            for name in [name for name in self._state if name not in mocks.registered]:
+                self._delete(self._state.pop(name))
+            self._state = dict(mocks.registered)
+        return outputs
+
+    def _delete(self, stored: StoredResource) -> None:
+        if stored.typ.startswith(_DYNAMIC):
+            provider_of(stored.outputs, self.config, self.project).delete(stored.id, _plain(stored.outputs))
+
+    def _run(self, operation: Callable[[], T], timeout: float | None) -> T:
+        """`operation` on a thread of its own: a new context for Pulumi's context variables and a new event loop,
+        so nothing of the caller's changes, and an earlier run's leftovers cannot reach this one."""
+        if not _ONE_AT_A_TIME.acquire(timeout=-1 if timeout is None else timeout):
+            raise ProgramTimeoutError(f"another Pulumi program was still running after {timeout} s")
+        done: Future[T] = Future()
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            forget()  # lookups remembered from another catalog, and clients bound to another event loop
+            try:
+                done.set_result(operation())
+            except BaseException as exc:  # handed to the caller, who raises it
+                done.set_exception(exc)
+            finally:
+                forget()
+                asyncio.set_event_loop(None)
+                loop.close()
+                _ONE_AT_A_TIME.release()
+
+        # A daemon: a program that never ends must not keep the test process alive.
+        threading.Thread(target=run, name="pulumi-program", daemon=True).start()
+        try:
+            return done.result(timeout)
+        except FutureTimeout:
+            loop.call_soon_threadsafe(_cancel_all, loop)
+            raise ProgramTimeoutError(
+                f"the program did not finish within {timeout} s (an Output that never resolves, or a lookup "
+                "waiting on the service?); it was cancelled"
+            ) from None
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+
+
+def _secret_names(outputs: Mapping[str, Any]) -> set[str]:
+    return {name for name, value in outputs.items() if is_rpc_secret(value)}
+
+
+def _visible(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in outputs.items() if not name.startswith("__")}
+
+
 def run_program(
-    program: Callable[[], Awaitable[None] | None],
+    program: Program,
     *,
     catalog: str | Path | Mapping[str, Any] | None = None,
     config: Mapping[str, str] | None = None,
@@ -96,53 +353,16 @@ def run_program(
     emulator: Emulator | None = None,
     project: str = "test",
     stack: str = "dev",
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Run `program` (a callable doing what a `__main__.py` does) as `pulumi up` (or `pulumi preview`) would,
-    against the emulator, and return the stack's outputs with every Output resolved to a plain value (None for
-    a value unknown in a preview).
-
-    - `catalog`: a catalog file's path or a catalog document (default: the bundled sample catalog);
-    - `config`: the stack's config by full key (`cloudimages:projectId`, `myproject:imageRollout`);
-      `cloudimages:endpoint` is set to the emulator's URL;
-    - `emulator`: a running `Emulator` to use instead of starting one (then `catalog` must be None);
-    - `project`, `stack`: the names `pulumi.Config()` and `pulumi.get_stack()` see.
-    """
-    if emulator is not None and catalog is not None:
-        raise ValueError("give a catalog or an emulator serving one, not both")
-    with ExitStack() as running:
-        if emulator is None:
-            emulator = running.enter_context(Emulator(_catalog(catalog)))
-        settings = {"cloudimages:endpoint": emulator.url, **(config or {})}
-        forget()  # lookups remembered from another catalog, and clients bound to another event loop
-        running.callback(forget)
-        # A thread of its own: a new context for Pulumi's context variables and a new event loop, so nothing
-        # of the caller's changes, and an earlier run's leftovers cannot reach this one.
-        with ThreadPoolExecutor(1, thread_name_prefix="pulumi-program") as pool:
-            return pool.submit(_run, program, settings, project, stack, preview).result()
+    """Run `program` (a callable doing what a `__main__.py` does) once, as `pulumi up` (or `pulumi preview`) of a
+    new stack would, against the emulator, and return the stack's outputs as plain values (None for a value
+    unknown in a preview). The arguments are `ProgramStack`'s; `timeout` in seconds ends a program that hangs."""
+    with ProgramStack(program, catalog=catalog, config=config, emulator=emulator, project=project, stack=stack) as one:
+        return one.preview(timeout=timeout) if preview else one.up(timeout=timeout)
 
 
 def _catalog(catalog: str | Path | Mapping[str, Any] | None) -> Catalog | str | Path | None:
     if isinstance(catalog, Mapping):  # a copy: reading a document consumes its images list
-        return Catalog.from_data(json.loads(json.dumps(catalog)), "the catalog given to run_program")
+        return Catalog.from_data(json.loads(json.dumps(catalog)), "the catalog given to the stack")
     return catalog
-
-
-def _run(
-    program: Callable[[], Awaitable[None] | None], config: Mapping[str, str], project: str, stack: str, preview: bool
-) -> dict[str, Any]:
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        install_mocks(config, project=project, stack=stack, preview=preview)
-        _sync_await(run_pulumi_func(program))
-        root = pulumi.runtime.get_root_resource()
-        assert root is not None  # set_mocks made one
-        exported: dict[str, Any] = root.outputs  # type: ignore[attr-defined]
-        # One by one: in a preview, one unknown output would make a whole dict of them unknown.
-        return {name: _sync_await(pulumi.Output.from_input(value).future()) for name, value in exported.items()}
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
