@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pulumi_cloudimages import ImsClient
@@ -88,3 +89,41 @@ def test_unreadable_and_invalid_json_files(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(CatalogError, match=r"bad\.json: not valid JSON"):
         Catalog.load(tmp_path / "bad.json")
+    (tmp_path / "deep.json").write_text('{"images": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(CatalogError, match=r"deep\.json: not valid JSON: arrays and objects nested too deep"):
+        Catalog.load(tmp_path / "deep.json")
+
+
+def _stopped(process: subprocess.Popen[str], url: str) -> str:
+    """What the server wrote on stderr, once stopped (after it has answered: it stops cleanly from then on)."""
+    assert httpx.get(f"{url}/_emulator/health").status_code == 200
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    return stderr
+
+
+def test_an_injected_broken_answer_is_one_line_on_stderr(server: tuple[subprocess.Popen[str], str]) -> None:
+    process, url = server
+    with httpx.Client(base_url=url) as http:
+        for kind in ("drop", "truncated"):
+            assert http.post("/_emulator/faults", json={"kind": kind}).status_code == 201
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.get("/v2/cloudimages", headers={"X-Auth-Token": "T1"})
+    lines = _stopped(process, url).splitlines()
+    assert len(lines) == 2 and "Traceback" not in "".join(lines), lines
+    assert "injected drop fault" in lines[0] and "injected truncated fault" in lines[1]
+
+
+def test_serving_on_every_interface_warns() -> None:
+    process = _start("--host", "0.0.0.0", "--port", "0")
+    assert process.stdout is not None
+    url = process.stdout.readline().strip().removeprefix("listening on ")
+    assert url.startswith("http://0.0.0.0:")
+    stderr = _stopped(process, url.replace("0.0.0.0", "127.0.0.1"))
+    assert stderr.startswith("warning: listening on every interface (0.0.0.0)")
+    assert "/_emulator/" in stderr and "replace the catalog" in stderr
+
+
+def test_serving_on_loopback_says_nothing_on_stderr(server: tuple[subprocess.Popen[str], str]) -> None:
+    assert _stopped(*server) == ""

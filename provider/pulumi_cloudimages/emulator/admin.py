@@ -5,12 +5,18 @@ official SDK's tests) can drive the emulator as the in-process `Emulator` does, 
 - `GET /_emulator/requests` -> the request log, oldest first; `DELETE` clears it
 - `POST /_emulator/faults` `{"kind": "503", "times": 2, ...}` queues faults; `DELETE` clears them
 - `PUT /_emulator/catalog` with a catalog document replaces the catalog, or answers 400 and keeps the old one
+
+Being unsigned, it defends itself against web pages the user happens to open: it answers only requests
+addressed to `localhost` or to the address the emulator listens on (a page on a name of its own that
+resolves here, DNS rebinding, is refused), and takes bodies only as `Content-Type: application/json`,
+which a page of another origin may send only after a CORS preflight, and the emulator grants none.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,11 +24,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .answers import ims_error
-from .catalog import Catalog, CatalogError
+from .catalog import NESTED_TOO_DEEP, Catalog, CatalogError
 from .faults import Fault
+from .state import EmulatorState
 
-if TYPE_CHECKING:
-    from .app import EmulatorState
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def admin_routes(state: EmulatorState) -> list[Route]:
@@ -43,6 +49,8 @@ def admin_routes(state: EmulatorState) -> list[Route]:
             fault, times = Fault.from_document(json.loads(await request.body()))
         except ValueError as exc:  # bad JSON too
             return ims_error(400, "IMG.0001", f"POST /_emulator/faults: {exc}")
+        except RecursionError:
+            return ims_error(400, "IMG.0001", f"POST /_emulator/faults: not valid JSON: {NESTED_TOO_DEEP}")
         state.faults.add(fault, times)
         return JSONResponse({"queued": len(state.faults)}, status_code=201)
 
@@ -56,8 +64,42 @@ def admin_routes(state: EmulatorState) -> list[Route]:
         return JSONResponse({"status": "ok", "images": len(replacement)})
 
     return [
-        Route("/_emulator/health", health, methods=["GET"]),
-        Route("/_emulator/requests", requests, methods=["GET", "DELETE"]),
-        Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
-        Route("/_emulator/catalog", catalog, methods=["PUT"]),
+        Route("/_emulator/health", _guarded(health), methods=["GET"]),
+        Route("/_emulator/requests", _guarded(requests), methods=["GET", "DELETE"]),
+        Route("/_emulator/faults", _guarded(faults), methods=["POST", "DELETE"]),
+        Route("/_emulator/catalog", _guarded(catalog), methods=["PUT"]),
     ]
+
+
+def _guarded(endpoint: Endpoint) -> Endpoint:
+    async def guarded(request: Request) -> Response:
+        return _refusal(request) or await endpoint(request)
+
+    return guarded
+
+
+def _refusal(request: Request) -> Response | None:
+    """421 for a request addressed to another name than the emulator's own; 415 for a body that is not JSON."""
+    host = request.headers.get("host", "")
+    listening = (request.scope.get("server") or ("localhost",))[0]  # the address this connection came in on
+    try:
+        name = urlsplit(f"//{host}").hostname  # lowercased; the port and an IPv6 address's brackets taken off
+    except ValueError:  # "[::1" and the like
+        name = None
+    if name not in ("localhost", listening):
+        return ims_error(
+            421,
+            "IMG.0001",
+            f"{request.method} {request.url.path}: the admin API answers only requests addressed to localhost or "
+            f"{listening}, not Host {host!r} (a web page must not reach it under a name of its own)",
+        )
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method in ("POST", "PUT") and media_type != "application/json":
+        got = request.headers.get("content-type")
+        return ims_error(
+            415,
+            "IMG.0001",
+            f"{request.method} {request.url.path}: send the body with Content-Type: application/json "
+            f"(got {'no Content-Type' if got is None else repr(got)})",
+        )
+    return None

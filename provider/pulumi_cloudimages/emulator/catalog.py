@@ -19,6 +19,7 @@ import ctypes.util
 import json
 import operator
 import re
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -26,11 +27,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from itertools import chain, compress, islice, repeat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticSerializationError
 
-from ..image import Image
+from ..image import Flag, Image
 from . import bits as positions
 from .filters import INDEXED_FIELDS, SORT_KEYS, BadParameter, Listing
 
@@ -43,6 +45,11 @@ _ATTRIBUTES = {info.alias or name: name for name, info in Image.model_fields.ite
 _FIELDS = tuple(
     dict.fromkeys([*(f for f in INDEXED_FIELDS if f != "id"), *(f for f in _ATTRIBUTES if f.startswith("__support_"))])
 )
+# The fields that must be a string or a boolean, one rule for all: the flags (`__support_*`, `__whole_image`
+# and those the model types as Flag, which it alone would also take as 1 or 0) and the other indexed fields
+# the model does not type (their text is what a filter compares).
+_FLAGS = frozenset(info.alias or name for name, info in Image.model_fields.items() if Flag in get_args(info.annotation))
+_TEXTUAL = _FLAGS | {"__whole_image"} | {field for field in _FIELDS if field not in _ATTRIBUTES}
 _SORTED = tuple(key for key in SORT_KEYS if key not in ("id", "created_at"))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A value of at least this many images is kept as a bit set (12 KB for 100,000 images), rarer ones as
@@ -50,6 +57,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DENSE = 1024
 _STEP = 4096
 _RESULTS_HELD = 1_000_000  # positions kept in sorted results for paging (4 MB)
+# json's parser recurses once per level, so its depth is bounded by the interpreter's recursion limit.
+NESTED_TOO_DEEP = f"arrays and objects nested too deep (at most about {sys.getrecursionlimit():,} levels)"
 
 
 class CatalogError(Exception):
@@ -88,15 +97,18 @@ class _Builder:
         if not isinstance(wire, dict) or not isinstance(wire.get("id"), str) or not wire["id"]:
             raise CatalogError(f"{where}: field id: every image needs a non-empty string id")
         where += f" ({wire['id']})"
+        for name, value in wire.items():
+            if (name in _TEXTUAL or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
+                raise CatalogError(f"{where}: field {name}: expected a string or a boolean (got {value!r})")
         try:
             image = Image.model_validate(wire)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise CatalogError(f"{where}: field {first['loc'][0]}: {first['msg']} (got {first['input']!r})") from None
-        for name, value in (image.model_extra or {}).items():  # the model types its own fields; flags must be text
-            if (name in _FIELDS or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
-                raise CatalogError(f"{where}: field {name}: expected a string or a boolean (got {value!r})")
-        self.bodies.append(image.model_dump_json(by_alias=True, exclude_unset=True).encode())  # to_wire()
+        try:
+            self.bodies.append(image.model_dump_json(by_alias=True, exclude_unset=True).encode())  # to_wire()
+        except PydanticSerializationError:  # its depth limit (about 250 levels) is lower than the parser's
+            raise CatalogError(f"{where}: arrays and objects nested too deep to be served") from None
 
     def finish(self, others: Mapping[str, Any]) -> Catalog:
         try:
@@ -348,6 +360,8 @@ class Catalog:
             raise
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
             raise CatalogError(f"{source}: not valid JSON: {exc}") from None
+        except RecursionError:
+            raise CatalogError(f"{source}: not valid JSON: {NESTED_TOO_DEEP}") from None
         if others is None:
             raise CatalogError(f'{source}: expected a JSON object with an "images" list')
         return builder.finish(others)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,10 +17,11 @@ import uvicorn
 from typing_extensions import Self
 
 from ..client import ImsClient
-from .app import Credential, EmulatorState, RequestLog, create_app
+from .app import ConnectionDropped, create_app
 from .catalog import Catalog
 from .faults import Fault, FaultKind
 from .sample import sample_catalog
+from .state import Credential, EmulatorState, RequestLog
 
 
 def _catalog(catalog: Catalog | str | Path | None) -> Catalog:
@@ -49,6 +53,31 @@ def _bound_socket(host: str, port: int) -> socket.socket:
     sock.bind((host, port))
     sock.listen(128)
     return sock
+
+
+def _exposure(sock: socket.socket) -> str | None:
+    """A warning when the socket can be reached from other machines: the admin API is unsigned."""
+    host = sock.getsockname()[0]
+    address = ipaddress.ip_address(host.partition("%")[0])  # an IPv6 address may name its interface: fe80::1%eth0
+    if address.is_loopback:
+        return None
+    where = f"every interface ({host})" if address.is_unspecified else f"{host}, reachable from other machines"
+    return (
+        f"warning: listening on {where}: anyone who can reach it can read the request log, queue faults and "
+        "replace the catalog through the unsigned admin API under /_emulator/"
+    )
+
+
+class _OneLineFaults(logging.Filter):
+    """uvicorn logs the exception that ends a dropped or truncated answer with its traceback; that answer is the
+    fault a test asked for, so it is logged as one line, the exception's message, as a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        dropped = record.exc_info[1] if record.exc_info else None
+        if isinstance(dropped, ConnectionDropped):
+            record.msg, record.args, record.exc_info, record.exc_text = str(dropped), (), None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def _url(sock: socket.socket) -> str:
@@ -146,7 +175,11 @@ def serve(
     state = _state(catalog, credentials, tokens, 0.0, log_size)
     sock = _bound_socket(host, port)
     print(f"listening on {_url(sock)}", flush=True)
+    warning = _exposure(sock)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off", access_log=False)
+    logging.getLogger("uvicorn.error").addFilter(_OneLineFaults())  # after Config, which sets up uvicorn's logging
     # uvicorn stops on SIGINT/SIGTERM, then raises the signal again for whoever handled it before; stopping
     # was the request, so that second delivery is ignored and the command ends with status 0.
     for stop in (signal.SIGINT, signal.SIGTERM):

@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from .server import Emulator
+from .emulator import Emulator
+from .testing import run_program
 
 
 @pytest.fixture
@@ -44,6 +45,4 @@ def ims_emulator(ims_emulator_options: dict[str, Any]) -> Iterator[Emulator]:
 @pytest.fixture
 def run_pulumi_program(ims_emulator: Emulator) -> Callable[..., dict[str, Any]]:
     """`run_program(program, config=..., preview=..., project=...)` against this test's emulator."""
-    from ..testing import run_program
-
     return functools.partial(run_program, emulator=ims_emulator)
