@@ -1,0 +1,322 @@
+"""Reading the image references out of the documents that record what a stack runs.
+
+Recognised by content, never by file name:
+- a Pulumi state export (`pulumi stack export`): `{"version": 3, "deployment": {"resources": [{"urn", "type",
+  "inputs", "outputs"}]}}`; a secret is `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+  "ciphertext": ...}` (or `"plaintext"`, the value as JSON text, after `--show-secrets`);
+- a Terraform state, format version 4 (`terraform.tfstate`, `terraform state pull`):
+  `resources[].instances[].attributes`, with `module` and `index_key` making the address;
+- `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively;
+- plain text: image IDs, one a line, `#` comments and blank lines allowed.
+
+A reference is every value under a key `image_id` or `imageId`, at any depth, that is an image ID, and every
+`PinnedImage` (the dynamic resource, and the provider plugin's `cloudimages:index:PinnedImage`), which also
+carries the filters and selection that its refresh would look up again. A value that cannot be read (a secret, or
+not an image ID) is recorded as skipped, with where it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .arguments import ARGUMENT_NAMES
+from .errors import CloudImagesError, shown
+from .naming import camel
+from .query import is_filter_name
+
+Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
+
+IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+IMAGE_ID_KEYS = frozenset({"image_id", "imageId"})
+# Pulumi's secret signature (sdk/go/common/resource/sig/sig.go, `Secret`), and the fields of a secret in an
+# export (sdk/go/common/apitype/core.go, `SecretV1`: `ciphertext`, or `plaintext` with --show-secrets).
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# A PinnedImage written by `pulumi.dynamic.Resource` subclasses: `pulumi-python:dynamic/cloudimages:PinnedImage`
+# (sdk/python/lib/pulumi/dynamic/dynamic.py, `__init_subclass__`), or `pulumi-python:dynamic:Resource` by older SDKs.
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+PLUGIN_PINNED_TYPE = "cloudimages:index:PinnedImage"
+_PINNED_OUTPUTS = ("image_id", "pinned_at", "upgrade_available")  # what only a PinnedImage's state holds together
+_PULUMI_VERSIONS = (1, 2, 3)
+_SNIFFED = 8192  # bytes looked at to tell text from binary
+_ARGUMENT_BY_CAMEL = {camel(name): name for name in ARGUMENT_NAMES}
+
+
+class StateFileError(CloudImagesError, ValueError):
+    """A document is none of the formats read here, or is damaged; the message names it and says why."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file, self.reason = file, reason
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a reference was found: the document, the resource (URN or Terraform address) and the path in it."""
+
+    file: str
+    resource: str | None
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.resource} {self.path}" if self.resource else f"{self.file}: {self.path}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An image ID a stack uses; `pin` holds a PinnedImage's lookup arguments (Python names), else None."""
+
+    image_id: str
+    where: Where
+    pin: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A value under an image ID key that was not read, and why."""
+
+    where: Where
+    reason: str
+
+
+@dataclass
+class StateDocument:
+    name: str
+    kind: Kind
+    references: list[Reference] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def read_state(content: bytes | str | Mapping[str, Any], name: str) -> StateDocument:
+    """The references in one document: its bytes or text, or a parsed JSON object; `name` names it in messages."""
+    if isinstance(content, Mapping):
+        return _read_json(content, name)
+    text = _text(content, name) if isinstance(content, bytes) else content.removeprefix("\ufeff")
+    stripped = text.lstrip()
+    if not stripped:
+        raise StateFileError(name, "empty: no state and no image ID (did the command that wrote it fail?)")
+    if stripped[0] not in "{[":
+        return _read_ids(text, name)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Only the end of the text leaves a string open: a line break inside one is another error.
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        why = "the JSON ends early (cut off?): " if cut else "not valid JSON: "
+        raise StateFileError(name, f"{why}{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if isinstance(document, list):
+        images = bool(document) and isinstance(document[0], Mapping) and "__imagetype" in document[0]
+        hint = "a list of images (cloudimages list -o json?): give their IDs one a line (-o ids)"
+        raise StateFileError(name, (hint if images else "a JSON list, not a state") + _FORMATS)
+    if not isinstance(document, Mapping):
+        raise StateFileError(name, f"JSON {type(document).__name__}, not a state{_FORMATS}")
+    return _read_json(document, name)
+
+
+_FORMATS = (
+    "; expected a Pulumi state export (pulumi stack export), a Terraform state (format version 4), "
+    "terraform show -json, or image IDs one a line"
+)
+
+
+def _text(content: bytes, name: str) -> str:
+    head = content[:_SNIFFED]
+    if head.startswith(b"\x1f\x8b"):
+        raise StateFileError(name, "gzip-compressed data: decompress it first")
+    if b"\x00" in head:
+        raise StateFileError(name, "binary data, not text" + _FORMATS)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StateFileError(name, f"not UTF-8 text (byte {exc.start}): binary data?{_FORMATS}") from None
+
+
+def _read_ids(text: str, name: str) -> StateDocument:
+    document = StateDocument(name, "ids")
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        if not IMAGE_ID.fullmatch(value):
+            raise StateFileError(name, f"line {number}: {shown(value)} is not an image ID{_hint(value)}{_FORMATS}")
+        document.references.append(Reference(value.lower(), Where(name, None, f"line {number}")))
+    return document
+
+
+def _hint(line: str) -> str:
+    if re.match(r"(resource|data|module|terraform|provider|variable|output)\b[^{]*\{", line):
+        return " (Terraform configuration, not state: give terraform show -json, or the terraform.tfstate)"
+    if re.match(r"[\w-]+:(\s|$)", line):
+        return " (YAML? a Pulumi project or stack file holds no state: give pulumi stack export)"
+    return ""
+
+
+def _read_json(document: Mapping[str, Any], name: str) -> StateDocument:
+    if "deployment" in document:
+        return _read_pulumi(document, name)
+    if "checkpoint" in document:
+        raise StateFileError(name, "a Pulumi checkpoint file from a backend's storage, not an export: give the "
+                                   "output of pulumi stack export")  # fmt: skip
+    if "format_version" in document:
+        return _read_terraform_show(document, name)
+    if "terraform_version" in document or "lineage" in document:
+        return _read_terraform(document, name)
+    keys = ", ".join(map(shown, list(document)[:8])) or "none"
+    raise StateFileError(name, f"JSON of another kind (top-level keys: {keys}){_FORMATS}")
+
+
+def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
+    version = document.get("version")
+    if version not in _PULUMI_VERSIONS:
+        raise StateFileError(name, f"a Pulumi export of version {shown(version)}: versions 1 to 3 are read")
+    deployment = _object(document["deployment"], name, "deployment")
+    found = StateDocument(name, "pulumi")
+    for index, resource in enumerate(_list(deployment.get("resources"), name, "deployment.resources")):
+        resource = _object(resource, name, f"deployment.resources[{index}]")
+        urn = resource.get("urn")
+        if not isinstance(urn, str):
+            raise StateFileError(name, f"deployment.resources[{index}] has no urn: not a Pulumi export")
+        outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
+        pin = _pin(str(resource.get("type", "")), outputs)
+        if pin is not None:
+            key = "image_id" if "image_id" in outputs else "imageId"
+            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin)
+            continue
+        _add_found(found, name, urn, [("outputs", outputs), ("inputs", inputs)])
+    return found
+
+
+def _pin(kind: str, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A PinnedImage's lookup arguments by Python name, if the resource is one."""
+    if kind.startswith(DYNAMIC_TYPE_PREFIX) and all(key in outputs for key in _PINNED_OUTPUTS):
+        return {key: value for key, value in outputs.items() if key in ARGUMENT_NAMES or _extra_filter(key)}
+    if kind == PLUGIN_PINNED_TYPE and "imageId" in outputs:
+        return {_ARGUMENT_BY_CAMEL.get(key, key): value for key, value in outputs.items()
+                if key in _ARGUMENT_BY_CAMEL or _extra_filter(key)}  # fmt: skip
+    return None
+
+
+def _extra_filter(key: str) -> bool:
+    return key.startswith("__support_") and is_filter_name(key)
+
+
+def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
+    version = document.get("version")
+    if version != 4:
+        old = " (Terraform 0.11 or older: upgrade it by running Terraform 0.12 or newer)" if version == 3 else ""
+        raise StateFileError(name, f"a Terraform state of format version {shown(version)}{old}: version 4 is read")
+    found = StateDocument(name, "terraform")
+    for index, resource in enumerate(_list(document.get("resources"), name, "resources")):
+        resource = _object(resource, name, f"resources[{index}]")
+        module = f"{resource['module']}." if resource.get("module") else ""
+        data = "data." if resource.get("mode") == "data" else ""
+        base = f"{module}{data}{resource.get('type')}.{resource.get('name')}"
+        for number, instance in enumerate(_list(resource.get("instances"), name, f"resources[{index}].instances")):
+            instance = _object(instance, name, f"resources[{index}].instances[{number}]")
+            key = instance.get("index_key")
+            address = base if key is None else f"{base}[{json.dumps(key)}]"
+            _add_found(found, name, address, [("", instance.get("attributes") or {})])
+    return found
+
+
+def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocument:
+    if "planned_values" in document or "resource_changes" in document:
+        raise StateFileError(name, "a Terraform plan (terraform show -json PLANFILE): give terraform show -json "
+                                   "without a plan file, or the state")  # fmt: skip
+    if not str(document.get("format_version", "")).startswith("1."):
+        raise StateFileError(name, f"terraform show -json of format_version {shown(document.get('format_version'))}: "
+                                   "1.x is read")  # fmt: skip
+    found = StateDocument(name, "terraform-show")
+    values = _object(document.get("values") or {}, name, "values")
+    modules = [(_object(values.get("root_module") or {}, name, "values.root_module"), "values.root_module")]
+    while modules:
+        module, path = modules.pop()
+        for index, resource in enumerate(_list(module.get("resources"), name, f"{path}.resources")):
+            resource = _object(resource, name, f"{path}.resources[{index}]")
+            _add_found(found, name, str(resource.get("address")), [("", resource.get("values") or {})])
+        children = _list(module.get("child_modules"), name, f"{path}.child_modules")
+        modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
+                    for n, child in reversed(list(enumerate(children)))]  # fmt: skip
+    return found
+
+
+def _add_found(found: StateDocument, name: str, resource: str, parts: list[tuple[str, Any]]) -> None:
+    """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
+    one secret in both is one value not read)."""
+    seen: set[str] = set()
+    before = len(found.skipped)
+    for part, values in parts:
+        for path, value in _under_image_keys(values, part):
+            for reference in _add_values(found, Where(name, resource, path), value, None, seen):
+                seen.add(reference.image_id)
+    first = {item.reason: item for item in reversed(found.skipped[before:])}
+    found.skipped[before:] = [item for item in found.skipped[before:] if first[item.reason] is item]
+
+
+def _add_values(
+    found: StateDocument, where: Where, value: Any, pin: Mapping[str, Any] | None, seen: set[str] | None = None
+) -> list[Reference]:
+    """Record the value found under an image ID key: a reference, or why it was skipped."""
+    if _is_secret(value):
+        if "plaintext" not in value:
+            found.skipped.append(Skipped(where, "a secret: its value is encrypted in the export"))
+            return []
+        try:
+            value = json.loads(value["plaintext"])
+        except (TypeError, json.JSONDecodeError):
+            found.skipped.append(Skipped(where, "a secret whose plaintext is not JSON"))
+            return []
+    if value is None or value == "":
+        return []  # an attribute left unset
+    if isinstance(value, str) and IMAGE_ID.fullmatch(value):
+        if seen is not None and value.lower() in seen:
+            return []
+        reference = Reference(value.lower(), where, pin)
+        found.references.append(reference)
+        return [reference]
+    found.skipped.append(Skipped(where, f"{shown(value)} is not an image ID"))
+    return []
+
+
+def _under_image_keys(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(path, value) of every value under a key `image_id`/`imageId`, at any depth."""
+    if isinstance(value, Mapping):
+        if _is_secret(value):
+            return
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key in IMAGE_ID_KEYS and isinstance(item, list):
+                yield from ((f"{here}[{index}]", each) for index, each in enumerate(item))
+            elif key in IMAGE_ID_KEYS and (_is_secret(item) or not isinstance(item, Mapping)):
+                yield here, item
+            else:
+                yield from _under_image_keys(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _under_image_keys(item, f"{path}[{index}]")
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def _object(value: Any, name: str, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise StateFileError(name, f"{path} is {_kind(value)}, where an object belongs: a damaged state?")
+    return value
+
+
+def _list(value: Any, name: str, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise StateFileError(name, f"{path} is {_kind(value)}, where a list belongs: a damaged state?")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), f"{shown(value)}")

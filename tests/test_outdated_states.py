@@ -1,0 +1,155 @@
+"""Reading state documents: every format the `outdated` command takes, where each reference was found, values that
+cannot be read, and the files it refuses (each named, with why)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pulumi_cloudimages.states import StateFileError, read_state
+
+STATES = Path(__file__).parent / "data" / "states"
+UBUNTU_2204 = "87c08afe-80fc-52f2-abe6-f0cf30e5b09e"
+CENTOS_79 = "e7ce8bea-2c19-5bc3-bf74-a37e275a2eea"
+
+
+def read(name: str) -> tuple[str, list[tuple[str, str | None, str]]]:
+    document = read_state((STATES / name).read_bytes(), name)
+    return document.kind, [(r.image_id, r.where.resource, r.where.path) for r in document.references]
+
+
+def test_pulumi_export_references_with_urns_and_paths() -> None:
+    kind, references = read("pulumi-web.json")
+    stack = "urn:pulumi:prod::web::"
+    assert kind == "pulumi"
+    assert references == [
+        (UBUNTU_2204, f"{stack}pulumi-python:dynamic/cloudimages:PinnedImage::ubuntu", "outputs.image_id"),
+        (UBUNTU_2204, f"{stack}huaweicloud:Compute/instance:Instance::web-0", "outputs.imageId"),  # once, not twice
+        ("ea91cb38-2d37-5841-a80b-669fc6bdbb94", f"{stack}huaweicloud:Compute/instance:Instance::web-legacy",
+         "outputs.imageId"),
+        ("ecd96b15-77e3-57ea-9a8a-11f8abd39f99", f"{stack}huaweicloud:As/configuration:Configuration::web-asg",
+         "outputs.instanceConfig.imageId"),  # at depth
+        ("0967bd98-28df-535f-bee6-4fdb9b917fdc", f"{stack}huaweicloud:Compute/instance:Instance::web-canary",
+         "outputs.imageId"),
+    ]  # fmt: skip
+
+
+def test_a_pinned_image_carries_its_lookup_and_secrets_are_skipped_not_read() -> None:
+    document = read_state((STATES / "pulumi-web.json").read_bytes(), "web.json")
+    pin = document.references[0].pin
+    assert pin == {"architecture": "x86", "imagetype": "gold", "most_recent": True,
+                   "name_regex": r"^Ubuntu 22\.04 server", "platform": "Ubuntu"}  # fmt: skip
+    assert all(r.pin is None for r in document.references[1:])
+    # The provider's secret keys are not under an image ID key; the vault's secret image ID is, once.
+    assert [(s.where.resource, s.where.path, s.reason) for s in document.skipped] == [
+        ("urn:pulumi:prod::web::huaweicloud:Compute/instance:Instance::vault", "outputs.imageId",
+         "a secret: its value is encrypted in the export"),
+    ]  # fmt: skip
+
+
+def test_a_secret_shown_with_show_secrets_is_read() -> None:
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+              "plaintext": json.dumps(CENTOS_79)}  # fmt: skip
+    resource = {"urn": "urn:pulumi:dev::p::huaweicloud:Compute/instance:Instance::db", "type": "x",
+                "outputs": {"imageId": secret}}  # fmt: skip
+    document = read_state({"version": 3, "deployment": {"resources": [resource]}}, "export")
+    assert [r.image_id for r in document.references] == [CENTOS_79] and not document.skipped
+
+
+def test_the_provider_plugins_pinned_image_is_a_pin_too() -> None:
+    resource = {
+        "urn": "urn:pulumi:dev::p::cloudimages:index:PinnedImage::base",
+        "type": "cloudimages:index:PinnedImage",
+        "outputs": {"imageId": UBUNTU_2204, "imagetype": "gold", "nameRegex": "^Ubuntu", "mostRecent": True,
+                    "supportKvm": True, "latestId": UBUNTU_2204, "keepers": {}},
+    }  # fmt: skip
+    [reference] = read_state({"version": 3, "deployment": {"resources": [resource]}}, "export").references
+    assert reference.where.path == "outputs.imageId"
+    assert reference.pin == {"imagetype": "gold", "name_regex": "^Ubuntu", "most_recent": True, "support_kvm": True}
+
+
+def test_terraform_state_addresses_with_modules_and_index_keys() -> None:
+    kind, references = read("terraform.tfstate")
+    assert kind == "terraform"
+    assert references == [
+        (CENTOS_79, "module.web.huaweicloud_compute_instance.app[0]", "image_id"),
+        (CENTOS_79, "module.web.huaweicloud_compute_instance.app[1]", "image_id"),
+        ("c21cd49d-c36e-52fb-8e0d-8b21b9fed5f0", 'huaweicloud_compute_instance.db["blue"]', "image_id"),
+        ("53e2931d-86ff-5b65-b2e8-eb2ebf4b6f75", "huaweicloud_compute_instance.edge", "image_id"),
+    ]  # the data source's `id` is not under an image ID key
+
+
+def test_terraform_show_json_walks_child_modules() -> None:
+    document = read_state((STATES / "show.json").read_bytes(), "show.json")
+    assert document.kind == "terraform-show"
+    assert [(r.image_id, r.where.resource) for r in document.references] == [
+        ("7bafcf82-b197-5dba-9a4d-b5c2020dee9f", "huaweicloud_compute_instance.bastion"),
+        (UBUNTU_2204, "module.workers.huaweicloud_compute_instance.app[0]"),
+    ]
+    # An empty image_id is an unset attribute; a value that is no image ID is said, not dropped.
+    [skipped] = document.skipped
+    assert skipped.where.resource == 'module.workers.module.batch.huaweicloud_compute_instance.job["nightly"]'
+    assert (skipped.where.path, skipped.reason) == ("block_device[0].image_id", "'custom-built' is not an image ID")
+
+
+def test_plain_id_lists_with_comments_lowercased() -> None:
+    kind, references = read("images.txt")
+    assert kind == "ids"
+    assert references == [("c7f5ced5-b44c-56ac-ace2-ce4cf9eaa501", None, "line 2"),
+                          ("3b0f6a1e-9d6c-4c1e-8a55-2f1d7c0e9b11", None, "line 4")]  # fmt: skip
+
+
+def test_empty_states_have_no_references() -> None:
+    assert read_state('{"version": 4, "terraform_version": "1.9.8", "serial": 1, "lineage": "x", "resources": []}',
+                      "a").references == []  # fmt: skip
+    assert read_state('{"format_version": "1.0"}', "b").references == []  # terraform show -json of no state
+    assert read_state('{"version": 3, "deployment": {"manifest": {}}}', "c").references == []
+    assert read_state("# nothing pinned yet\n", "d").references == []
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("truncated.json", "the JSON ends early (cut off?): Unterminated string starting at (line 59, column 24)"),
+        ("cloudformation.json", "JSON of another kind (top-level keys: 'AWSTemplateFormatVersion', 'Description'"),
+        ("tfstate-v3.json", "a Terraform state of format version 3 (Terraform 0.11 or older"),
+        ("plan.json", "a Terraform plan (terraform show -json PLANFILE)"),
+        ("checkpoint.json", "a Pulumi checkpoint file from a backend's storage, not an export"),
+        ("images-list.json", "a list of images (cloudimages list -o json?): give their IDs one a line (-o ids)"),
+        ("main.tf", "line 1: 'resource \"huaweicloud_compute_instance\" \"web\" {' is not an image ID (Terraform "
+         "configuration, not state"),
+        ("terraform.tfstate.gz", "gzip-compressed data: decompress it first"),
+    ],
+)  # fmt: skip
+def test_bad_files_are_refused_naming_the_file_and_why(name: str, why: str) -> None:
+    path = f"bad/{name}"
+    with pytest.raises(StateFileError) as caught:
+        read_state((STATES / path).read_bytes(), path)
+    assert str(caught.value).startswith(f"{path}: {why}")
+    assert isinstance(caught.value, ValueError)  # the command line's "bad input"
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "empty: no state and no image ID"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not text"),
+        (b"\xff\xfe{\x00", "binary data, not text"),
+        (b"caf\xe9 87c08afe-80fc-52f2-abe6-f0cf30e5b09e", "not UTF-8 text (byte 3)"),
+        (b'{"version": 3, "deployment": {"resources": {"urn": "x"}}}', "deployment.resources is an object, where a "
+         "list belongs"),
+        (b'{"version": 9, "deployment": {}}', "a Pulumi export of version 9: versions 1 to 3 are read"),
+        (b'{"version": 5, "terraform_version": "2.0.0", "resources": []}', "a Terraform state of format version 5"),
+        (b'{"format_version": "2.0", "values": {}}', "terraform show -json of format_version '2.0': 1.x is read"),
+        (b"name: web\nruntime: python\n", "line 1: 'name: web' is not an image ID (YAML?"),
+        (b"87c08afe-80fc-52f2-abe6\n", "line 1: '87c08afe-80fc-52f2-abe6' is not an image ID"),
+        (b"[1, 2]", "a JSON list, not a state"),
+        (b'{"deployment": {}, "version": 3,}', "not valid JSON: Expecting property name enclosed in double quotes"),
+    ],
+)  # fmt: skip
+def test_damaged_and_foreign_content(content: bytes, why: str) -> None:
+    with pytest.raises(StateFileError, match="^x.json: " + re.escape(why)):
+        read_state(content, "x.json")
