@@ -198,7 +198,7 @@ def test_no_match_after_the_regex_shows_the_nearest_names(find: Any) -> None:
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [
-        ({"name_regex": "(unclosed"}, r"name_regex='\(unclosed' is not a regular expression"),
+        ({"name_regex": "(unclosed"}, r"name_regex='\(unclosed' is not a regular expression in RE2 syntax"),
         ({"most_recent": True, "return_all": True}, "most_recent and return_all exclude each other"),
         ({"group_by": "platform", "pinned_id": "x"}, "pinned_id chooses one image"),
     ],

@@ -66,6 +66,9 @@ class GetImagesResult:
         latest_id: str | None,
         groups: Mapping[str, ImageResult],
         complete: bool,
+        held_back_ids: list[str],
+        next_eligible_at: str | None,
+        excluded: Mapping[str, str],
     ) -> None:
         pulumi.set(self, "id", id)
         pulumi.set(self, "image", image)
@@ -74,6 +77,9 @@ class GetImagesResult:
         pulumi.set(self, "latest_id", latest_id)
         pulumi.set(self, "groups", groups)
         pulumi.set(self, "complete", complete)
+        pulumi.set(self, "held_back_ids", held_back_ids)
+        pulumi.set(self, "next_eligible_at", next_eligible_at)
+        pulumi.set(self, "excluded", excluded)
 
     @property
     @pulumi.getter
@@ -117,6 +123,24 @@ class GetImagesResult:
         """Whether `images` holds every match (false when only the newest were asked for)."""
         return pulumi.get(self, "complete")  # type: ignore[no-any-return]
 
+    @property
+    @pulumi.getter(name="heldBackIds")
+    def held_back_ids(self) -> list[str]:
+        """With min_age: IDs of the matches held back because they are younger, newest first."""
+        return pulumi.get(self, "held_back_ids")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter(name="nextEligibleAt")
+    def next_eligible_at(self) -> str | None:
+        """With min_age: when the first held-back image becomes old enough (UTC), else unset."""
+        return pulumi.get(self, "next_eligible_at")  # type: ignore[no-any-return]
+
+    @property
+    @pulumi.getter
+    def excluded(self) -> Mapping[str, str]:
+        """Matches left out by exclude_ids or exclude_file: image ID -> reason."""
+        return pulumi.get(self, "excluded")  # type: ignore[no-any-return]
+
 
 class AwaitableGetImagesResult(GetImagesResult):
     def __await__(self) -> Generator[Any, None, GetImagesResult]:
@@ -126,6 +150,8 @@ class AwaitableGetImagesResult(GetImagesResult):
 
 
 def _result(choice: Choice, kind: type[GetImagesResult]) -> GetImagesResult:
+    for note in choice.notes:  # what the guards left out that would have come first
+        pulumi.log.info(f"{FUNCTION}: {note}")
     values = choice_values(choice)
     image = values.pop("image")
     values["images"] = [ImageResult(**each) for each in values["images"]]

@@ -30,8 +30,9 @@ def image_values(image: Image, name: Naming = _python) -> dict[str, Any]:
 
 
 def choice_values(choice: Choice, name: Naming = _python) -> dict[str, Any]:
-    """The result of a lookup: `id`, `image`, `images`, `ids`, `latest_id`, `groups`, `complete`, each
-    name (and each image attribute's) as `name` writes it; group keys are data and stay as they are."""
+    """The result of a lookup: `id`, `image`, `images`, `ids`, `latest_id`, `groups`, `complete`, and what
+    the guards left out: `held_back_ids`, `next_eligible_at`, `excluded` (image ID -> reason); each name
+    (and each image attribute's) as `name` writes it; group keys and image IDs are data and stay as they are."""
     return {
         name("id"): choice.image.id if choice.image else None,
         name("image"): image_values(choice.image, name) if choice.image else None,
@@ -40,4 +41,7 @@ def choice_values(choice: Choice, name: Naming = _python) -> dict[str, Any]:
         name("latest_id"): choice.latest.id if choice.latest else None,
         name("groups"): {key: image_values(image, name) for key, image in choice.groups.items()},
         name("complete"): choice.complete,
+        name("held_back_ids"): [str(image.id) for image in choice.held_back],
+        name("next_eligible_at"): _plain(choice.next_eligible_at),
+        name("excluded"): dict(choice.excluded),
     }

@@ -8,19 +8,21 @@ The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .auth import canonical_query
 from .client import IMAGES_PATH
 from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError, shown
-from .image import Image
+from .guards import Guards, LeftOut, parse_duration
+from .image import Image, format_time
+from .name_regex import compile_name_regex, name_matches
 from .query import WIRE_NAMES, ImageQuery
+from .revocations import read_exclude_file
 from .versions import Descending, version_key
 
 OrderBy = Literal["created", "version"]
@@ -42,7 +44,10 @@ class Selection(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True)  # most_recent=1 or "yes" is a mistake, not a choice
 
     name_regex: str | None = Field(
-        None, description="Keep only images whose name matches this regular expression (Python syntax, searched)."
+        None,
+        description="Keep only images whose name matches this regular expression, searched anywhere in the name. "
+        "RE2 syntax, as Go's regexp and Terraform's name_regex (linear time; no backreferences or lookaround; "
+        "\\w and \\d are ASCII, \\pL is any letter).",
     )
     most_recent: bool = Field(
         False, description="Choose the first image in order_by order when several match, instead of failing."
@@ -62,17 +67,41 @@ class Selection(BaseModel):
         description="Keep choosing this image while it still matches, even when a newer one appears; "
         "latest_id then shows the newest match, so moving to it is a deliberate change.",
     )
+    min_age: str | None = Field(
+        None,
+        description="Soak time: consider only images created at least this long ago (by the service's "
+        "created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back "
+        "(held_back_ids, next_eligible_at).",
+    )
+    exclude_ids: list[str] | None = Field(
+        None, description="Image IDs never to choose (a revocation list); matches left out are in excluded."
+    )
+    exclude_file: str | None = Field(
+        None,
+        description="A file of image IDs never to choose, one a line, optionally followed by '# reason'; blank "
+        "lines and lines starting with # are comments. Read at each lookup, relative to the working directory.",
+    )
+
+    @field_validator("min_age", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        # Whole days may be a number (7, or 7 in YAML); True is not a number of days.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value}d"
+        return value
+
+    @field_validator("min_age")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Selection:
         if self.name_regex is not None:
-            try:
-                re.compile(self.name_regex)
-            except re.error as exc:
-                raise InvalidQueryError(
-                    f"invalid selection: name_regex={shown(self.name_regex)} is not a regular expression: {exc}",
-                    names=("name_regex",),
-                ) from None
+            compile_name_regex(self.name_regex)
+        self.revoked()  # a missing file or a malformed line is refused before any request
         chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
         if len(chosen) > 1:
             raise InvalidQueryError(
@@ -82,6 +111,23 @@ class Selection(BaseModel):
             raise InvalidQueryError("invalid selection: pinned_id chooses one image; it does not go with group_by "
                                     "or return_all", names=("pinned_id",))  # fmt: skip
         return self
+
+    def __hash__(self) -> int:  # lookups are cached by selection; exclude_ids is a list
+        return hash(tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in self))
+
+    def soak(self) -> timedelta | None:
+        """`min_age` as a duration."""
+        return parse_duration(self.min_age) if self.min_age is not None else None
+
+    def revoked(self) -> dict[str, str]:
+        """Image ID -> why it must not be chosen, from `exclude_ids` and `exclude_file` (read afresh)."""
+        listed = dict.fromkeys(self.exclude_ids or (), "listed in exclude_ids")
+        return {**(read_exclude_file(self.exclude_file) if self.exclude_file else {}), **listed}
+
+    def revocation(self, image_id: str) -> str | None:
+        """Why the image `image_id` is revoked by this selection, or None when it is not (e.g. for a pinned
+        image that was put on the list after it was chosen)."""
+        return self.revoked().get(image_id)
 
 
 @dataclass(frozen=True)
@@ -98,6 +144,9 @@ class Choice:
 
     `images` are the matches in selection order; `complete` says whether they are all of them (when only
     the newest is wanted, the service is asked for the newest few, and `images` holds just those).
+    What the guards left out of the matches examined: `held_back`, younger than `min_age` (newest first;
+    the first of them becomes eligible at `next_eligible_at`), and `excluded`, revoked (ID -> reason).
+    `notes` say in words what the guards changed about the choice, for the adapters to show.
     """
 
     image: Image | None
@@ -105,6 +154,10 @@ class Choice:
     latest: Image | None
     groups: dict[str, Image] = field(default_factory=dict)
     complete: bool = True
+    held_back: tuple[Image, ...] = ()
+    next_eligible_at: datetime | None = None
+    excluded: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 Flow = Generator[Fetch, list[Image], Choice]
@@ -126,58 +179,134 @@ def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
     """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`.
 
     Only usable images are chosen: unless the query sets `status`, it asks for `status=active` (an image
-    still `queued` or `saving` in a build pipeline must never win `most_recent`)."""
+    still `queued` or `saving` in a build pipeline must never win `most_recent`). The guards (`guards.py`)
+    then leave out untrusted sources, revoked images and those younger than `min_age`."""
     check_choosable(query)
     status_defaulted = query.status is None
     if status_defaulted:
         query = query.with_options(status=CHOSEN_STATUS)
-    pattern = re.compile(selection.name_regex) if selection.name_regex is not None else None
+    pattern = compile_name_regex(selection.name_regex) if selection.name_regex is not None else None
+    guards = Guards(datetime.now(timezone.utc), selection.soak(), selection.revoked(), Guards.trusted_only_for(query))
+
+    def named(image: Image) -> bool:
+        return pattern is None or name_matches(pattern, image.name)
 
     def keep(image: Image) -> bool:
-        return pattern is None or (image.name is not None and pattern.search(image.name) is not None)
+        return named(image) and guards.left_out(image) is None
 
     newest_only = selection.order_by == "created" and selection.most_recent
     if newest_only:
-        sent, found = yield from _newest(query, keep, NEWEST_PAGE if pattern is None else NEWEST_PAGE_WITH_REGEX)
+        # Kept images may be far down the newest pages when many are skipped client-side: ask for more a page.
+        skipping = pattern is not None or guards.min_age is not None
+        sent, found = yield from _newest(query, keep, NEWEST_PAGE_WITH_REGEX if skipping else NEWEST_PAGE)
     else:
         sent, found = query, (yield Fetch(query))
     order = ORDERS[selection.order_by]
-    matches = sorted((image for image in found if keep(image)), key=order)
+    verdicts = [(image, guards.left_out(image)) for image in sorted(filter(named, found), key=order)]
+    matches = [image for image, out in verdicts if out is None]
+    left = [out for _, out in verdicts if out is not None]
     if not matches:
-        raise NoMatchError((yield from _explain_no_match(query, sent, selection, found, status_defaulted)))
+        raise NoMatchError(
+            (yield from _explain_no_match(query, sent, selection, found, left, guards, status_defaulted))
+        )
 
     latest = matches[0]
+    report = _guard_report(guards, left, ahead_of=latest, order=order, selection=selection)
     if selection.return_all:
-        return Choice(None, tuple(matches), None)
+        return Choice(None, tuple(matches), None, **report)
     if selection.group_by is not None:
-        return Choice(None, tuple(matches), None, groups=_first_per_group(matches, selection.group_by))
+        return Choice(None, tuple(matches), None, groups=_first_per_group(matches, selection.group_by), **report)
     if selection.pinned_id is not None:
-        pinned = next((image for image in matches if image.id == selection.pinned_id), None)
+        pinned = next((image for image, _ in verdicts if image.id == selection.pinned_id), None)
         if pinned is None and newest_only:
             pinned = next(iter((yield Fetch(query.with_options(id=selection.pinned_id), 1))), None)
-            pinned = pinned if pinned is not None and keep(pinned) else None
-        if pinned is None:
+            pinned = pinned if pinned is not None and named(pinned) else None
+        out = guards.left_out(pinned) if pinned is not None else None
+        if pinned is None or out is not None:
+            why = "no longer matches the filters" if out is None else f"is {_WORDS[out.reason]} ({out.detail})"
             raise NoMatchError(
-                f"the pinned image {selection.pinned_id} no longer matches the filters (query sent: "
-                f"{_request(sent)}); the newest match is {_label(latest)}: pin that one to move on"
+                f"the pinned image {selection.pinned_id} {why} (query sent: {_request(sent)}); the newest match is "
+                f"{_label(latest)}: pin that one to move on"
             )
-        return Choice(pinned, tuple(matches), latest, complete=not newest_only)
+        return Choice(pinned, tuple(matches), latest, complete=not newest_only, **report)
     if len(matches) > 1 and not selection.most_recent:
         shown = "; ".join(_label(image) for image in matches[:_SHOWN])
         more = f" and {len(matches) - _SHOWN} more" if len(matches) > _SHOWN else ""
+        guarded = "".join(f" {line}" for line in _left_out_lines(guards, left, selection))
         raise AmbiguousMatchError(
             f"{len(matches)} images match (query sent: {_request(sent)}): {shown}{more}. Set most_recent to take "
             f"the first in {selection.order_by} order, return_all to get them all, or narrow the filters "
-            f"(name, name_regex, created_at...)"
+            f"(name, name_regex, created_at...).{guarded}"
         )
-    return Choice(latest, tuple(matches), latest, complete=not newest_only)
+    return Choice(latest, tuple(matches), latest, complete=not newest_only, **report)
+
+
+_WORDS = {"untrusted": "from a source not chosen by default", "revoked": "excluded", "too new": "held back by min_age"}
+
+
+def _guard_report(
+    guards: Guards, left: list[LeftOut], ahead_of: Image, order: Callable[[Image], Any], selection: Selection
+) -> dict[str, Any]:
+    """The `Choice` fields that say what the guards left out, and notes on those that would have come first."""
+    held_back = tuple(sorted((out.image for out in left if out.reason == "too new"), key=_newest_first))
+    times = [when for when in map(guards.eligible_at, held_back) if when is not None]
+    first = order(ahead_of)
+    passed_over = [out for out in left if order(out.image) < first]
+    return {
+        "held_back": held_back,
+        "next_eligible_at": min(times, default=None),
+        "excluded": {str(out.image.id): out.detail for out in left if out.reason == "revoked"},
+        "notes": tuple(_left_out_lines(guards, passed_over, selection)),
+    }
+
+
+def _left_out_lines(guards: Guards, left: list[LeftOut], selection: Selection) -> list[str]:
+    """What the guards left out, in sentences: why, how many, the first of each kind, and how to opt in."""
+    lines = []
+    revoked = [out for out in left if out.reason == "revoked"]
+    for out in revoked[:_SHOWN]:
+        lines.append(f"Excluded {_label(out.image)}: {out.detail}.")
+    if len(revoked) > _SHOWN:
+        lines.append(f"{len(revoked) - _SHOWN} more excluded images matched.")
+    offshelf = [out for out in left if out.reason == "untrusted" and out.image.is_offshelved]
+    if offshelf:
+        lines.append(f"Left out {_count(offshelf, 'Marketplace image')} off the shelf (never chosen), e.g. "
+                     f"{_label(offshelf[0].image)}.")  # fmt: skip
+    untrusted = [out for out in left if out.reason == "untrusted" and not out.image.is_offshelved]
+    if untrusted:
+        kinds = {out.image.imagetype for out in untrusted}
+        ways = [way for kind, way in _OPT_IN.items() if kind in kinds] or list(_OPT_IN.values())
+        lines.append(
+            f"Left out {_count(untrusted, 'image')} from sources not chosen by default (unless imagetype, "
+            f"visibility, owner, member_status or id is set, only public images and private images of the project "
+            f"are chosen), e.g. "
+            f"{_label(untrusted[0].image)}, {untrusted[0].detail}: to consider them, set {' or '.join(ways)}."
+        )
+    held = [out for out in left if out.reason == "too new"]
+    if held:
+        newest = min((out.image for out in held), key=_newest_first)
+        times = [when for when in (guards.eligible_at(out.image) for out in held) if when is not None]
+        when = f"; the next becomes eligible at {format_time(min(times))}" if times else ""
+        lines.append(f"Held back {_count(held, 'newer image')} by min_age={shown(selection.min_age)}, the newest "
+                     f"{_label(newest)}{when}.")  # fmt: skip
+    return lines
+
+
+_OPT_IN = {
+    "shared": "imagetype='shared' or visibility='shared' (images shared with the project)",
+    "market": "imagetype='market' (Marketplace images)",
+}
+
+
+def _count(items: list[Any], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _newest(
     query: ImageQuery, keep: Callable[[Image], bool], page_size: int
 ) -> Generator[Fetch, list[Image], tuple[ImageQuery, list[Image]]]:
-    """Ask for the newest images first, page by page, until the newest match and every image created in
-    the same second (a tie, settled by name then ID) are in hand."""
+    """Ask for the newest images first, page by page, until the newest kept image and every image created
+    in the same second (a tie, settled by name then ID) are in hand."""
     size = query.limit or page_size
     first = query.model_copy(update={"sort_key": "created_at", "sort_dir": "desc", "limit": size})
     page_query, found, best = first, [], None
@@ -196,9 +325,20 @@ def _older(time: datetime | None, than: datetime | None) -> bool:
 
 
 def _explain_no_match(
-    query: ImageQuery, sent: ImageQuery, selection: Selection, found: list[Image], status_defaulted: bool
+    query: ImageQuery,
+    sent: ImageQuery,
+    selection: Selection,
+    found: list[Image],
+    left: list[LeftOut],
+    guards: Guards,
+    status_defaulted: bool,
 ) -> Generator[Fetch, list[Image], str]:
     lines = [f"no image matches. Query sent: {_request(sent)}"]
+    if left:
+        named = f"; name_regex {shown(selection.name_regex)} kept {len(left)}" if selection.name_regex else ""
+        lines.append(f"The service returned {len(found)} image(s){named}, and every one was left out.")
+        lines += _left_out_lines(guards, left, selection)
+        return "\n".join(lines)
     if found:
         lines.append(f"The service returned {len(found)} image(s); name_regex {shown(selection.name_regex)} kept none.")
         names = [image.name for image in found if image.name]
