@@ -157,7 +157,7 @@ def test_every_flag_is_a_string_or_a_boolean(http: httpx.Client, flag: str, valu
     assert f"image #0 (a): field {flag}: expected a string or a boolean (got {value!r})" in message
 
 
-def test_flags_written_as_booleans_or_strings_are_served_as_strings(http: httpx.Client) -> None:
+def test_flags_written_as_booleans_or_strings_match_alike(http: httpx.Client) -> None:
     images = [
         {"id": "a", "visibility": "public", "__support_kvm": True, "__whole_image": True, "__support_s4l": "true"},
         {"id": "b", "visibility": "public", "__support_kvm": "false", "__whole_image": False, "__support_s4l": False},

@@ -45,11 +45,10 @@ _ATTRIBUTES = {info.alias or name: name for name, info in Image.model_fields.ite
 _FIELDS = tuple(
     dict.fromkeys([*(f for f in INDEXED_FIELDS if f != "id"), *(f for f in _ATTRIBUTES if f.startswith("__support_"))])
 )
-# The fields that must be a string or a boolean, one rule for all: the flags (`__support_*`, `__whole_image`
-# and those the model types as Flag, which it alone would also take as 1 or 0) and the other indexed fields
-# the model does not type (their text is what a filter compares).
-_FLAGS = frozenset(info.alias or name for name, info in Image.model_fields.items() if Flag in get_args(info.annotation))
-_TEXTUAL = _FLAGS | {"__whole_image"} | {field for field in _FIELDS if field not in _ATTRIBUTES}
+# The flags besides every `__support_*` field: one rule for all, a string or a boolean. The model alone would
+# take 1 and 0 for those it types as Flag; `__whole_image` it does not name.
+_FLAGS = {info.alias or name for name, info in Image.model_fields.items() if Flag in get_args(info.annotation)}
+_FLAGS.add("__whole_image")
 _SORTED = tuple(key for key in SORT_KEYS if key not in ("id", "created_at"))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # A value of at least this many images is kept as a bit set (12 KB for 100,000 images), rarer ones as
@@ -98,7 +97,7 @@ class _Builder:
             raise CatalogError(f"{where}: field id: every image needs a non-empty string id")
         where += f" ({wire['id']})"
         for name, value in wire.items():
-            if (name in _TEXTUAL or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
+            if (name in _FLAGS or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
                 raise CatalogError(f"{where}: field {name}: expected a string or a boolean (got {value!r})")
         try:
             image = Image.model_validate(wire)

@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .catalog import Catalog
+from typing import Protocol
 
 
 class BadParameter(Exception):
@@ -57,8 +54,20 @@ ENUMERATIONS: dict[str, tuple[str, ...]] = {
 
 TIME_OPERATORS = ("gt", "gte", "lt", "lte", "eq", "neq")
 
+
+class Index(Protocol):
+    """What a condition reads of the catalog (`Catalog` is one): sets of positions, as `bits.py` describes."""
+
+    everything: int
+
+    def bits(self, field: str, value: str | None) -> int: ...
+    def member_bits(self, project: str | None, state: str) -> int: ...
+    def flavor_bits(self, flavor: str) -> int: ...
+    def time_bits(self, name: str, op: str, when: datetime) -> int: ...
+
+
 # The set of catalog positions a filter lets through, for the calling project.
-Condition = Callable[["Catalog", "str | None"], int]
+Condition = Callable[[Index, "str | None"], int]
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ def _runs_on(flavor: str) -> Condition:
 
 
 def _arm(wanted: bool) -> Condition:
-    def test(catalog: Catalog, _: str | None) -> int:
+    def test(catalog: Index, _: str | None) -> int:
         arm = catalog.bits("__support_arm", "true")
         return arm if wanted else catalog.everything & ~arm
 
