@@ -16,8 +16,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from .cli_filters import CLI_WORDS, Target, query_options
 from .client import ImsClient
-from .emulator.app import Credential
 from .emulator.catalog import CatalogError
+from .emulator.state import Credential
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
 from .image import Image
 from .lookup import lookup
