@@ -385,3 +385,35 @@ def test_unknown_values_are_not_checked_and_not_looked_up(configured: Provider, 
     assert list(check_config(configured, {"region": UNKNOWN, "maxRetries": "2"}).failures) == []
     _, failures = invoke(configured, {"name": UNKNOWN})
     assert "name is not known yet" in failures["name"] and emulator.requests == []
+
+
+def test_unknown_values_inside_a_list_or_map_are_not_known_yet(configured: Provider, emulator: Emulator) -> None:
+    _, failures = invoke(configured, {"tag": ["a", UNKNOWN], "supportFoo": {"x": secret(UNKNOWN)}})
+    assert failures == {
+        "tag": f"tag is not known yet: {FUNCTION} needs every argument known",
+        "supportFoo": f"supportFoo is not known yet: {FUNCTION} needs every argument known",
+    }
+    assert emulator.requests == []
+
+
+def test_further_support_flags_are_named_as_the_caller_wrote_them(configured: Provider, emulator: Emulator) -> None:
+    _, failures = invoke(configured, {"supportFooBar": 3})
+    assert list(failures) == ["supportFooBar"]
+    assert "supportFooBar=3" in failures["supportFooBar"] and "support_foo" not in failures["supportFooBar"]
+    message = invoke_error(configured, {"imagetype": "gold", "supportFooBar": "x"})
+    assert "Without supportFooBar='x' the service would return images" in message
+    assert "GET /v2/cloudimages?__imagetype=gold&__support_foo_bar=x" in message  # the request line as sent
+    assert len(emulator.requests) > 0
+
+
+def test_numbers_are_bounded_before_sending(configured: Provider, emulator: Emulator) -> None:
+    _, failures = invoke(configured, {"minRam": 1e30, "minDisk": 2048})
+    assert (
+        "less than or equal to 2147483647" in failures["minRam"] and "less than or equal to 1024" in failures["minDisk"]
+    )
+    assert emulator.requests == []
+
+
+def test_a_very_long_argument_name_is_cut_short(configured: Provider) -> None:
+    _, failures = invoke(configured, {"x" * 100_000: 1, "y" * 100_000: UNKNOWN})
+    assert len(failures) == 2 and all(len(key) < 200 and len(reason) < 400 for key, reason in failures.items())

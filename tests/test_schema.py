@@ -6,12 +6,13 @@ import inspect
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import jsonschema
 
-from pulumi_cloudimages import GetImagesResult, Image, ImageQuery, Selection, get_images
+from pulumi_cloudimages import GetImagesResult, Image, ImageQuery, InvalidQueryError, Selection, get_images
 from pulumi_cloudimages.naming import camel
+from pulumi_cloudimages.query import TimeFilter
 from pulumi_cloudimages.schema import (
     ARGS_MODULE,
     FILTERS_DOC,
@@ -21,6 +22,7 @@ from pulumi_cloudimages.schema import (
     build_filters_doc,
     build_schema,
 )
+from pulumi_cloudimages.selection import check_choosable
 from pulumi_cloudimages.settings import CallOverrides, Settings
 
 ROOT = Path(__file__).parent.parent
@@ -48,14 +50,39 @@ def test_schema_is_valid_against_pulumis_metaschema() -> None:
     assert refs and set(refs) <= set(SCHEMA["types"])
 
 
-def test_every_filter_and_option_is_an_input() -> None:
+def test_every_filter_and_option_is_an_input_but_those_every_lookup_refuses() -> None:
     inputs = SCHEMA["functions"][FUNCTION]["inputs"]["properties"]
     names = [*ImageQuery.model_fields, *Selection.model_fields, *CallOverrides.model_fields]
-    assert list(inputs) == [camel(name) for name in names]
+    refused = []
+    for name in ImageQuery.model_fields:  # what the selection refuses, asked of the selection itself
+        query = ImageQuery.model_validate({"visibility": "shared", name: _a_value(name)})  # member_status needs it
+        try:
+            check_choosable(query)
+        except InvalidQueryError:
+            refused.append(name)
+    assert sorted(refused) == ["marker", "sort_dir", "sort_key"]
+    assert list(inputs) == [camel(name) for name in names if name not in refused]
+    assert not {"marker", "sortKey", "sortDir"} & set(inputs)
     assert inputs["supportKvm"] == {"type": "boolean", "description": "Whether the image supports KVM."}
     assert inputs["platform"]["$ref"] == "#/types/cloudimages:index:Platform"
     platform = SCHEMA["types"]["cloudimages:index:Platform"]["enum"]
     assert {"value": "Oracle Linux"} in platform and len(platform) == 12
+
+
+def _a_value(name: str) -> Any:
+    """A valid value of filter `name`."""
+    annotation = ImageQuery.model_fields[name].annotation
+    kind = get_args(get_args(annotation)[0]) if get_args(annotation) else ()
+    samples: dict[Any, Any] = {bool: True, int: 1, str: "x", TimeFilter: "gt:2020-01-01T00:00:00Z"}
+    inner = get_args(annotation)[0]
+    return kind[0] if get_origin(inner) is Literal else samples[inner]
+
+
+def test_numbers_are_bounded_and_the_descriptions_say_so() -> None:
+    inputs = SCHEMA["functions"][FUNCTION]["inputs"]["properties"]
+    assert inputs["minRam"]["description"].endswith("From 0 to 2147483647.")
+    assert inputs["minDisk"]["description"].endswith("From 0 to 1024.")
+    assert SCHEMA["config"]["variables"]["maxRetries"]["description"].endswith("From 0 to 10.")
 
 
 def test_outputs_are_the_result_type() -> None:

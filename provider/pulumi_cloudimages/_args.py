@@ -9,7 +9,7 @@ from typing import TypedDict
 
 import pulumi
 
-from .query import Architecture, ContainerFormat, DiskFormat, ImageType, MemberStatus, OsBit, OsType, Platform, SortDir, SortKey, Status, VirtualEnvType, Visibility, TimeFilter
+from .query import Architecture, ContainerFormat, DiskFormat, ImageType, MemberStatus, OsBit, OsType, Platform, Status, VirtualEnvType, Visibility, TimeFilter
 from .selection import GroupBy, OrderBy
 
 
@@ -41,21 +41,15 @@ class GetImagesArgs(TypedDict, total=False):
     disk_format: DiskFormat | None
     """Disk format."""
     min_ram: int | None
-    """Minimum memory (MB) the image needs."""
+    """Minimum memory (MB) the image needs. From 0 to 2147483647."""
     min_disk: int | None
-    """Minimum disk (GB) the image needs."""
+    """Minimum disk (GB) the image needs. From 0 to 1024."""
     os_bit: OsBit | None
     """OS word size in bits: 32 or 64."""
     platform: Platform | None
     """OS platform."""
-    marker: str | None
-    """Paging: the image ID after which the page starts."""
     limit: int | None
-    """Page size (the service's default is 500)."""
-    sort_key: SortKey | None
-    """Sort field (default `created_at`)."""
-    sort_dir: SortDir | None
-    """Sort direction (default `desc`)."""
+    """Page size (the service's default is 500). From 1 to 1000."""
     os_type: OsType | None
     """OS type."""
     tag: str | None
@@ -91,7 +85,7 @@ class GetImagesArgs(TypedDict, total=False):
     architecture: Architecture | None
     """CPU architecture: x86 or arm."""
     name_regex: str | None
-    """Keep only images whose name matches this regular expression (Python syntax, searched)."""
+    """Keep only images whose name matches this regular expression, searched anywhere in the name. RE2 syntax, as Go's regexp and Terraform's name_regex (linear time; no backreferences or lookaround; \\w and \\d are ASCII, \\pL is any letter)."""
     most_recent: bool | None
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: OrderBy | None
@@ -102,6 +96,12 @@ class GetImagesArgs(TypedDict, total=False):
     """Return every match (images, ids) and choose none."""
     pinned_id: str | None
     """Keep choosing this image while it still matches, even when a newer one appears; latest_id then shows the newest match, so moving to it is a deliberate change."""
+    min_age: str | None
+    """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    exclude_ids: list[str] | None
+    """Image IDs never to choose (a revocation list); matches left out are in excluded."""
+    exclude_file: str | None
+    """A file of image IDs never to choose, one a line, optionally followed by '# reason'; blank lines and lines starting with # are comments. Read at each lookup, relative to the working directory."""
     region: str | None
     """Region for this lookup only, instead of the configured one."""
     endpoint: str | None
@@ -136,21 +136,15 @@ class GetImagesOutputArgs(TypedDict, total=False):
     disk_format: pulumi.Input[DiskFormat | None]
     """Disk format."""
     min_ram: pulumi.Input[int | None]
-    """Minimum memory (MB) the image needs."""
+    """Minimum memory (MB) the image needs. From 0 to 2147483647."""
     min_disk: pulumi.Input[int | None]
-    """Minimum disk (GB) the image needs."""
+    """Minimum disk (GB) the image needs. From 0 to 1024."""
     os_bit: pulumi.Input[OsBit | None]
     """OS word size in bits: 32 or 64."""
     platform: pulumi.Input[Platform | None]
     """OS platform."""
-    marker: pulumi.Input[str | None]
-    """Paging: the image ID after which the page starts."""
     limit: pulumi.Input[int | None]
-    """Page size (the service's default is 500)."""
-    sort_key: pulumi.Input[SortKey | None]
-    """Sort field (default `created_at`)."""
-    sort_dir: pulumi.Input[SortDir | None]
-    """Sort direction (default `desc`)."""
+    """Page size (the service's default is 500). From 1 to 1000."""
     os_type: pulumi.Input[OsType | None]
     """OS type."""
     tag: pulumi.Input[str | None]
@@ -186,7 +180,7 @@ class GetImagesOutputArgs(TypedDict, total=False):
     architecture: pulumi.Input[Architecture | None]
     """CPU architecture: x86 or arm."""
     name_regex: pulumi.Input[str | None]
-    """Keep only images whose name matches this regular expression (Python syntax, searched)."""
+    """Keep only images whose name matches this regular expression, searched anywhere in the name. RE2 syntax, as Go's regexp and Terraform's name_regex (linear time; no backreferences or lookaround; \\w and \\d are ASCII, \\pL is any letter)."""
     most_recent: pulumi.Input[bool | None]
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: pulumi.Input[OrderBy | None]
@@ -197,6 +191,12 @@ class GetImagesOutputArgs(TypedDict, total=False):
     """Return every match (images, ids) and choose none."""
     pinned_id: pulumi.Input[str | None]
     """Keep choosing this image while it still matches, even when a newer one appears; latest_id then shows the newest match, so moving to it is a deliberate change."""
+    min_age: pulumi.Input[str | None]
+    """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    exclude_ids: pulumi.Input[list[str] | None]
+    """Image IDs never to choose (a revocation list); matches left out are in excluded."""
+    exclude_file: pulumi.Input[str | None]
+    """A file of image IDs never to choose, one a line, optionally followed by '# reason'; blank lines and lines starting with # are comments. Read at each lookup, relative to the working directory."""
     region: pulumi.Input[str | None]
     """Region for this lookup only, instead of the configured one."""
     endpoint: pulumi.Input[str | None]
@@ -231,21 +231,15 @@ class PinnedImageArgs(TypedDict, total=False):
     disk_format: pulumi.Input[DiskFormat | None]
     """Disk format."""
     min_ram: pulumi.Input[int | None]
-    """Minimum memory (MB) the image needs."""
+    """Minimum memory (MB) the image needs. From 0 to 2147483647."""
     min_disk: pulumi.Input[int | None]
-    """Minimum disk (GB) the image needs."""
+    """Minimum disk (GB) the image needs. From 0 to 1024."""
     os_bit: pulumi.Input[OsBit | None]
     """OS word size in bits: 32 or 64."""
     platform: pulumi.Input[Platform | None]
     """OS platform."""
-    marker: pulumi.Input[str | None]
-    """Paging: the image ID after which the page starts."""
     limit: pulumi.Input[int | None]
-    """Page size (the service's default is 500)."""
-    sort_key: pulumi.Input[SortKey | None]
-    """Sort field (default `created_at`)."""
-    sort_dir: pulumi.Input[SortDir | None]
-    """Sort direction (default `desc`)."""
+    """Page size (the service's default is 500). From 1 to 1000."""
     os_type: pulumi.Input[OsType | None]
     """OS type."""
     tag: pulumi.Input[str | None]
@@ -281,11 +275,17 @@ class PinnedImageArgs(TypedDict, total=False):
     architecture: pulumi.Input[Architecture | None]
     """CPU architecture: x86 or arm."""
     name_regex: pulumi.Input[str | None]
-    """Keep only images whose name matches this regular expression (Python syntax, searched)."""
+    """Keep only images whose name matches this regular expression, searched anywhere in the name. RE2 syntax, as Go's regexp and Terraform's name_regex (linear time; no backreferences or lookaround; \\w and \\d are ASCII, \\pL is any letter)."""
     most_recent: pulumi.Input[bool | None]
     """Choose the first image in order_by order when several match, instead of failing."""
     order_by: pulumi.Input[OrderBy | None]
     """created: newest creation time first (never update time); version: highest OS version, then name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, then name, then ID."""
+    min_age: pulumi.Input[str | None]
+    """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    exclude_ids: pulumi.Input[list[str] | None]
+    """Image IDs never to choose (a revocation list); matches left out are in excluded."""
+    exclude_file: pulumi.Input[str | None]
+    """A file of image IDs never to choose, one a line, optionally followed by '# reason'; blank lines and lines starting with # are comments. Read at each lookup, relative to the working directory."""
     region: pulumi.Input[str | None]
     """Region for this lookup only, instead of the configured one."""
     endpoint: pulumi.Input[str | None]

@@ -4,21 +4,28 @@ Each distinct lookup (same service, credentials, filters and selection) is sent 
 later identical lookups get the first one's result, and concurrent identical ones share one task, so
 that cancelling one caller cancels only its own wait. Clients are kept so that connections are reused:
 one per service and credentials for the synchronous client, and for the asynchronous one, per event
-loop as well, closed when that loop shuts down (the end of `asyncio.run`). Both caches are bounded.
+loop as well, closed when that loop shuts down (the end of `asyncio.run`). Both caches keep the
+`CLIENTS_KEPT` most recently used and close those they drop (an async one once no lookup uses it):
+each client holds a TLS context and a connection pool, some megabytes, and a provider plugin asked
+for thousands of distinct endpoints must not keep them all.
+
+The async driver runs the flow's own work (the regex, the sorting of a listing) on a worker thread,
+so that a large listing never stalls the event loop that serves other callers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections import OrderedDict
-from collections.abc import AsyncGenerator, Callable, Hashable
+from collections import Counter, OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
+from contextlib import asynccontextmanager
 from typing import Generic, TypeVar, cast
 
 from .client import AsyncImsClient, ImsClient
 from .image import Image
 from .query import ImageQuery
-from .selection import Choice, Flow, Selection, lookup_flow
+from .selection import Choice, Fetch, Flow, Selection, lookup_flow
 from .settings import Settings
 
 RESULTS_KEPT = 1024
@@ -49,12 +56,43 @@ class _Bounded(OrderedDict[K, V], Generic[K, V]):
         return value
 
 
+class _AsyncClients:
+    """One event loop's async clients, the `CLIENTS_KEPT` most recently used; one that is dropped is
+    closed as soon as no lookup is using it."""
+
+    def __init__(self) -> None:
+        self.dropped: list[AsyncImsClient] = []
+        self.kept: _Bounded[Settings, AsyncImsClient] = _Bounded(CLIENTS_KEPT, self.dropped.append)
+        self.users: Counter[AsyncImsClient] = Counter()
+
+    @asynccontextmanager
+    async def using(self, settings: Settings) -> AsyncIterator[AsyncImsClient]:
+        client = self.kept.get_recent(settings) or self.kept.put(settings, AsyncImsClient(settings=settings))
+        self.users[client] += 1
+        try:
+            yield client
+        finally:
+            self.users[client] -= 1
+            await self._close_unused()
+
+    async def _close_unused(self) -> None:
+        unused = [client for client in self.dropped if not self.users[client]]
+        for client in unused:
+            self.dropped.remove(client)
+            del self.users[client]
+            await client.aclose()
+
+    async def aclose(self) -> None:
+        for client in [*self.kept.values(), *self.dropped]:
+            await client.aclose()
+        self.kept.clear()
+        self.dropped.clear()
+
+
 _results: _Bounded[Hashable, Choice] = _Bounded(RESULTS_KEPT)
 _running: dict[Hashable, asyncio.Task[Choice]] = {}
 _clients: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, lambda client: client.close())
-_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Settings, AsyncImsClient]] = (
-    weakref.WeakKeyDictionary()
-)
+_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncClients] = weakref.WeakKeyDictionary()
 _loop_closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
     weakref.WeakKeyDictionary()
 )
@@ -87,11 +125,17 @@ def _client(settings: Settings) -> ImsClient:
 
 
 def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
+    step = _step(flow, None)
+    while isinstance(step, Fetch):
+        step = _step(flow, fetch(step.query, step.max_results))
+    return step
+
+
+def _step(flow: Flow, images: list[Image] | None) -> Fetch | Choice:
+    """The flow's next request once it has `images` (None to start it), or its choice."""
     try:
-        request = next(flow)
-        while True:
-            request = flow.send(fetch(request.query, request.max_results))
-    except StopIteration as done:
+        return flow.send(images)  # type: ignore[arg-type]  # a generator starts with send(None)
+    except StopIteration as done:  # not raised from a worker thread: asyncio's futures refuse StopIteration
         return cast(Choice, done.value)
 
 
@@ -116,42 +160,38 @@ def _retrieved(task: asyncio.Task[Choice]) -> None:
 
 async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     try:
-        client = await _async_client(settings)
-        return _results.put(key, await _adrive(lookup_flow(query, selection), client))
+        async with (await _async_clients()).using(settings) as client:
+            return _results.put(key, await _adrive(lookup_flow(query, selection), client))
     finally:
         if _running.get(key) is asyncio.current_task():
             del _running[key]
 
 
-async def _async_client(settings: Settings) -> AsyncImsClient:
+async def _async_clients() -> _AsyncClients:
     loop = asyncio.get_running_loop()
     clients = _loop_clients.get(loop)
     if clients is None:
-        clients = _loop_clients[loop] = {}
+        clients = _loop_clients[loop] = _AsyncClients()
         closer = _loop_closers[loop] = _closed_at_shutdown(clients)
         await closer.__anext__()  # started here, so the loop finalises it at its shutdown
-    return clients.get(settings) or clients.setdefault(settings, AsyncImsClient(settings=settings))
+    return clients
 
 
-async def _closed_at_shutdown(clients: dict[Settings, AsyncImsClient]) -> AsyncGenerator[None, None]:
+async def _closed_at_shutdown(clients: _AsyncClients) -> AsyncGenerator[None, None]:
     """Closes a loop's clients when the loop shuts down: asyncio.run's `shutdown_asyncgens` ends every
     async generator started in the loop, inside the loop, where the clients can still be awaited."""
     try:
         while True:
             yield
     finally:
-        for client in clients.values():
-            await client.aclose()
-        clients.clear()
+        await clients.aclose()
 
 
 async def _adrive(flow: Flow, client: AsyncImsClient) -> Choice:
-    try:
-        request = next(flow)
-        while True:
-            request = flow.send(await client.list_images(request.query, max_results=request.max_results))
-    except StopIteration as done:
-        return cast(Choice, done.value)
+    step = await asyncio.to_thread(_step, flow, None)
+    while isinstance(step, Fetch):
+        step = await asyncio.to_thread(_step, flow, await client.list_images(step.query, max_results=step.max_results))
+    return step
 
 
 def forget() -> None:

@@ -2,12 +2,17 @@
 Pulumi language (TypeScript, Go, C#, Java, YAML; Python programs call `get_images` in-process instead).
 
 The engine starts it as `pulumi-resource-cloudimages <engine address>`; it prints its gRPC port alone on
-the first line of stdout, then serves Pulumi's `ResourceProvider` protocol until SIGTERM or SIGINT.
+the first line of stdout, then serves Pulumi's `ResourceProvider` protocol until SIGTERM or SIGINT, which
+end it within `_HARD_EXIT_AFTER` seconds even in the middle of a lookup.
 
 It is a thin adapter on the core: the stack's `cloudimages:*` config becomes `Settings` (as for
 `get_images`, then the plugin's environment), the camelCase arguments go through `split_arguments`, the
 same `alookup` chooses (concurrent identical invokes are sent once), and the result goes back shaped
-as the schema's outputs. Every message names what the caller wrote: argument and config key names.
+as the schema's outputs. Every message names what the caller wrote (argument and config key names),
+never quotes a value the caller marked secret (config or argument), and never a value not known yet.
+
+The file reads top-down: what the engine sends (`Given`), the provider (config, `getImages`), the
+resources it serves (`RESOURCES`, none yet), the gRPC servicer, and the process.
 """
 
 from __future__ import annotations
@@ -15,32 +20,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import faulthandler
+import functools
+import logging
+import os
 import re
 import signal
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from types import FrameType
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import grpc.aio
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
-from pulumi.provider.experimental.provider import (
-    CheckFailure,
-    CheckRequest,
-    CheckResponse,
-    ConfigureRequest,
-    ConfigureResponse,
-    GetSchemaRequest,
-    GetSchemaResponse,
-    Provider,
-)
-from pulumi.provider.experimental.server import ProviderServicer
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
+from pulumi.runtime.rpc import _special_output_value_sig as _OUTPUT_SIG
 from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
@@ -54,94 +54,187 @@ from .redaction import redacted, secret_texts
 from .schema import schema_text
 from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settings_from_config
 
+log = logging.getLogger(__name__)
+
 # Properties the engine itself adds to a provider's inputs; they are not settings.
 _ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
 ARGUMENTS: dict[str, str] = {camel(name): name for name in ARGUMENT_NAMES}
 # `__support_*` flags the filter table does not list pass through, as in Python (`supportS4l`).
 _EXTRA_SUPPORT_FLAG = re.compile(r"^support[A-Z0-9][A-Za-z0-9]*$")
 _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values())
+_KEY_SHOWN = 80  # characters of a property name quoted in a failure
 
 
-def _in_schema_words(exc: CloudImagesError) -> str:
-    """The message with Python names (`min_ram`, `max_retries`) as the schema writes them (`minRam`, `maxRetries`)."""
-    return rephrase(exc.in_words(CONFIG_WORDS.where), _PYTHON_NAMES, camel)
+# --- what the engine sends -------------------------------------------------------------------------
 
 
-class LookupFailed(Exception):
-    """An invoke that reached the core and failed there: its message is for the user as it is."""
+@dataclass(frozen=True)
+class Given:
+    """A Struct from the engine as plain values: secrets unwrapped, whole numbers as int (the wire has only
+    floats), a value not known yet (in a preview) as Pulumi's `UNKNOWN`; `secrets` are the texts by which
+    the values marked secret could appear in a message, `secret` whether any value was marked."""
+
+    values: dict[str, Any]
+    secrets: tuple[str, ...] = ()
+    secret: bool = False
+
+    @classmethod
+    def read(cls, message: struct_pb2.Struct) -> Given:
+        marked: list[Any] = []
+        values = {key: _plain(value, marked) for key, value in message.fields.items()}
+        return cls(values, secret_texts(marked), bool(marked))
 
 
-class CloudImagesProvider(Provider):
+def _plain(value: struct_pb2.Value, marked: list[Any]) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "list_value":
+        return [_plain(item, marked) for item in value.list_value.values]
+    if kind != "struct_value":
+        return None if kind == "null_value" else getattr(value, str(kind))
+    fields = value.struct_value.fields
+    sig = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
+    if sig in (_SECRET_SIG, _OUTPUT_SIG):  # a secret, or an output value (not known yet when it holds none)
+        inner = _plain(fields["value"], marked) if "value" in fields else UNKNOWN
+        if sig == _SECRET_SIG or ("secret" in fields and fields["secret"].bool_value):
+            marked.append(inner)
+        return inner
+    return {key: _plain(item, marked) for key, item in fields.items()}
+
+
+def _unknown(value: Any) -> bool:
+    """Whether `value` is, or holds (in a list or map), a value not known yet."""
+    if isinstance(value, Mapping):
+        return any(_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_unknown(item) for item in value)
+    return bool(value == UNKNOWN)
+
+
+def _short(key: str) -> str:
+    """A property name as a failure names it: cut short when long (a 100,000-character key)."""
+    return key if len(key) <= _KEY_SHOWN else f"{key[:_KEY_SHOWN]}... ({len(key)} characters)"
+
+
+# --- the provider: config and getImages -------------------------------------------------------------
+
+
+class Refused(Exception):
+    """An RPC answered with a gRPC error: `code` and a message meant for the user as it is."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Failure:
+    property: str
+    reason: str
+
+    def message(self) -> proto.CheckFailure:
+        return proto.CheckFailure(property=self.property, reason=self.reason)
+
+
+class CloudImagesProvider:
     """The provider: config checked and kept, `getImages` served."""
 
     def __init__(self) -> None:
-        self._config: dict[str, Any] = {}  # config by key, as CheckConfig passed it; secrets live here only
+        self.config: dict[str, Any] = {}  # config by key, as Configure passed it; secrets live here only
+        self.config_secrets: tuple[str, ...] = ()  # how the config values marked secret could be quoted
+        self.unknown_config: tuple[str, ...] = ()  # keys whose value is not known yet (a preview)
 
-    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
-        return GetSchemaResponse(schema=_schema())
-
-    async def check_config(self, request: CheckRequest) -> CheckResponse:
+    def check_config(self, news: Given) -> list[Failure]:
         failures = []
-        secrets = _secret_texts(request.new_inputs)
-        for key, value in _plain_map(request.new_inputs).items():
-            if key in _ENGINE_KEYS or value == UNKNOWN:  # an unknown value is checked once it is known
+        for key, value in news.values.items():
+            if key in _ENGINE_KEYS or _unknown(value):  # an unknown value is checked once it is known
                 continue
             try:  # one key at a time, so every bad key gets its own failure
                 Settings.validated(config_values({key: value}), CONFIG_WORDS)
             except ConfigurationError as exc:
-                failures.append(CheckFailure(key, redacted(_in_schema_words(exc), secrets)))
-        return CheckResponse(inputs=request.new_inputs, failures=failures)
+                failures.append(Failure(_short(key), redacted(_in_schema_words(exc), news.secrets)))
+        return failures
 
-    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
-        if request.args:
-            given = _plain_map(request.args)
-        else:  # older engines send only `variables`, keyed `cloudimages:config:<key>`
-            prefix = f"{PACKAGE}:config:"
-            given = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
+    def configure(self, args: Given) -> None:
         # CheckConfig has refused bad keys and values already; whatever is left surfaces at the first invoke.
-        self._config = {key: value for key, value in given.items() if key not in _ENGINE_KEYS}
-        return ConfigureResponse(accept_secrets=True, supports_preview=True)
+        given = {key: value for key, value in args.values.items() if key not in _ENGINE_KEYS}
+        self.unknown_config = tuple(key for key, value in given.items() if _unknown(value))
+        self.config = {key: value for key, value in given.items() if key not in self.unknown_config}
+        self.config_secrets = args.secrets
 
-    async def get_images(self, token: str, args: Mapping[str, PropertyValue]) -> Invoked:
+    async def invoke(self, token: str, args: Given) -> proto.InvokeResponse:
         """An invoke: the result by the schema's names, or failures for arguments the core refused."""
         if token != FUNCTION:
-            raise LookupFailed(f"unknown function {shown(token)}: the {PACKAGE} provider has {FUNCTION} only")
-        given, failures = _arguments(args)
+            raise Refused(
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"unknown function {shown(token)}: the {PACKAGE} provider has {FUNCTION} only",
+            )
+        if self.unknown_config:
+            # Config not known yet (a preview): answer as the engine itself does when a provider's config is
+            # unknown, with an empty result and no request (sdk/go/common/resource/plugin/provider_plugin.go,
+            # `Invoke`: "If the provider is not fully configured, return an empty property map"; that engine
+            # never even configures a plugin with unknowns, and it refuses unknowns in an Invoke's return).
+            return proto.InvokeResponse()
+        secrets = (*self.config_secrets, *args.secrets)  # values the caller marked secret: never quoted
+        given, words, failures = _arguments(args.values)
         if failures:
-            return Invoked(failures=failures)
-        secrets = _secret_texts(args)  # values the caller marked secret: never quoted in a message
+            return _failed(failures, secrets)
         try:
             query, selection, overrides = split_arguments(given)
         except InvalidQueryError as exc:
-            reason = redacted(_in_schema_words(exc), secrets)
-            return Invoked(failures=[CheckFailure(camel(name), reason) for name in exc.names or ("",)])
+            reason = _in_schema_words(exc, words)
+            return _failed([Failure(words.get(name) or camel(name), reason) for name in exc.names or ("",)], secrets)
         try:
-            choice = await alookup(query, selection, settings_from_config(self._config, overrides))
+            choice = await alookup(query, selection, settings_from_config(self.config, overrides))
         except CloudImagesError as exc:
-            raise LookupFailed(redacted(f"{FUNCTION}: {_in_schema_words(exc)}", secrets)) from None
-        secret = any(value.contains_secret() for value in args.values())
-        return Invoked(outputs=choice_values(choice, camel), secret=secret)
-
-
-@dataclass
-class Invoked:
-    """What an invoke gives back: the outputs (plain values; all secret when an argument was), or failures."""
-
-    outputs: dict[str, Any] | None = None
-    secret: bool = False
-    failures: list[CheckFailure] = field(default_factory=list)
-
-    def response(self) -> proto.InvokeResponse:
-        response = proto.InvokeResponse(
-            failures=[proto.CheckFailure(property=f.property, reason=f.reason) for f in self.failures]
-        )
-        if self.outputs is not None:
-            outputs = self.outputs
-            if self.secret:
-                outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
-            # Struct.update marshals in C: some 100x faster than PropertyValue for a listing of images.
-            getattr(response, "return").update(outputs)
+            message = redacted(f"{FUNCTION}: {_in_schema_words(exc, words)}", secrets)
+            raise Refused(grpc.StatusCode.UNKNOWN, message) from None
+        outputs = choice_values(choice, camel)
+        if args.secret:  # every output is secret when an argument was
+            outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
+        response = proto.InvokeResponse()
+        # Struct.update marshals in C: some 100x faster than PropertyValue for a listing of images.
+        getattr(response, "return").update(outputs)
         return response
+
+
+def _failed(failures: list[Failure], secrets: Sequence[str]) -> proto.InvokeResponse:
+    return proto.InvokeResponse(failures=[Failure(f.property, redacted(f.reason, secrets)).message() for f in failures])
+
+
+def _in_schema_words(exc: CloudImagesError, words: Mapping[str, str] | None = None) -> str:
+    """The message with Python names (`min_ram`, `max_retries`) as the schema writes them (`minRam`,
+    `maxRetries`), and the further support flags as the caller wrote them (`words`: `supportFoo`)."""
+    words = words or {}
+    names = (*_PYTHON_NAMES, *words)
+    return rephrase(exc.in_words(CONFIG_WORDS.where), names, lambda name: words.get(name) or camel(name))
+
+
+def _arguments(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[Failure]]:
+    """The invoke's arguments by Python name; the further support flags' Python and wire names with the
+    caller's (`support_foo`, `__support_foo` -> `supportFoo`); a failure for each argument not known yet
+    or not in the schema."""
+    given: dict[str, Any] = {}
+    words: dict[str, str] = {}
+    failures = []
+    for key, value in args.items():
+        if _unknown(value):
+            failures.append(
+                Failure(_short(key), f"{_short(key)} is not known yet: {FUNCTION} needs every argument known")
+            )
+        elif key in ARGUMENTS:
+            given[ARGUMENTS[key]] = value
+        elif _EXTRA_SUPPORT_FLAG.match(key):
+            name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+            given[name] = value
+            words.update({name: key, f"__{name}": key})
+        else:
+            close = difflib.get_close_matches(key, ARGUMENTS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            failures.append(Failure(_short(key), f"{FUNCTION} has no argument {shown(key)}{hint}"))
+    return given, words, failures
 
 
 @cache
@@ -149,74 +242,218 @@ def _schema() -> str:
     return schema_text()
 
 
-def _arguments(args: Mapping[str, PropertyValue]) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """The invoke's arguments by Python name, or a failure for each name the schema does not have."""
-    given: dict[str, Any] = {}
-    failures = []
-    for key, value in _plain_map(args).items():
-        if value == UNKNOWN:
-            failures.append(CheckFailure(key, f"{key} is not known yet: {FUNCTION} needs every argument known"))
-        elif key in ARGUMENTS:
-            given[ARGUMENTS[key]] = value
-        elif _EXTRA_SUPPORT_FLAG.match(key):
-            given[re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()] = value
-        else:
-            close = difflib.get_close_matches(key, ARGUMENTS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            failures.append(CheckFailure(key, f"{FUNCTION} has no argument {shown(key)}{hint}"))
-    return given, failures
+# --- resources --------------------------------------------------------------------------------------
 
 
-def _plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
-    return {key: _plain(value) for key, value in values.items()}
+class Resource(Protocol):
+    """What the provider needs to serve a resource type: the engine's CRUD calls, as gRPC requests."""
+
+    async def check(self, request: proto.CheckRequest) -> proto.CheckResponse: ...
+    async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse: ...
+    async def create(self, request: proto.CreateRequest) -> proto.CreateResponse: ...
+    async def read(self, request: proto.ReadRequest) -> proto.ReadResponse: ...
+    async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse: ...
+    async def delete(self, request: proto.DeleteRequest) -> empty_pb2.Empty: ...
 
 
-def _plain(value: PropertyValue) -> Any:
-    """A PropertyValue as plain Python: secrets unwrapped, whole numbers as int (the wire has only floats),
-    an unknown value (in a preview) as Pulumi's UNKNOWN marker."""
-    inner = value.value
-    if isinstance(inner, Computed):
-        return UNKNOWN
-    if isinstance(inner, float) and inner.is_integer():
-        return int(inner)
-    if isinstance(inner, Mapping):
-        return _plain_map(inner)
-    if isinstance(inner, Sequence) and not isinstance(inner, str):
-        return [_plain(item) for item in inner]
-    return inner
+# The resource types served, by type token (`cloudimages:index:<Name>`); the schema's `resources` match.
+RESOURCES: dict[str, Resource] = {}
 
 
-def _secret_texts(values: Mapping[str, PropertyValue]) -> tuple[str, ...]:
-    """How the values the caller marked secret could appear in a message."""
-    return secret_texts(_plain(value) for value in values.values() if value.contains_secret())
+def _resource(request: Any) -> Resource:
+    """The resource a CRUD request is for; UNIMPLEMENTED naming the type when the provider has none such."""
+    kind = request.type or _type_in(request.urn)
+    found = RESOURCES.get(kind)
+    if found is None:
+        served = f"its resources are {', '.join(RESOURCES)}" if RESOURCES else "it has no resources"
+        raise Refused(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"the {PACKAGE} provider has no resource type {shown(kind)}: {served}; {FUNCTION} is a function "
+            "(an invoke)",
+        )
+    return found
 
 
-class _Servicer(ProviderServicer):
-    """The SDK's servicer, with `Invoke` served by `get_images`: a failure is sent as its message alone (the
-    SDK's own wrapper appends a Python traceback, which tells a TypeScript user nothing)."""
+def _type_in(urn: str) -> str:
+    """`urn:pulumi:<stack>::<project>::<parent types$>type::<name>` -> `type`."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else urn
 
-    async def Invoke(self, request: Any, context: Any) -> Any:
-        provider: CloudImagesProvider = self._provider  # type: ignore[assignment]
+
+# --- the gRPC servicer ------------------------------------------------------------------------------
+
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+_Handler = Callable[[Any, _Request, grpc.aio.ServicerContext], Awaitable[_Response]]
+
+
+def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Response]:
+    """An RPC whose failures reach the engine as one clear message: a `Refused` with its code, anything
+    unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret."""
+
+    @functools.wraps(method)
+    async def answer(self: _Servicer, request: _Request, context: grpc.aio.ServicerContext) -> _Response:
         try:
-            invoked = await provider.get_images(request.tok, PropertyValue.unmarshal_map(request.args))
-        except LookupFailed as exc:
-            return await context.abort(grpc.StatusCode.UNKNOWN, str(exc))
-        return invoked.response()
+            return await method(self, request, context)
+        except Refused as exc:
+            await context.abort(exc.code, str(exc))
+        except Exception as exc:  # a bug: say what, keep it short, keep secrets out
+            text = redacted(f"{method.__name__} failed: {type(exc).__name__}: {exc}", self.provider.config_secrets)
+            log.error("%s", text.splitlines()[0] if text else text)
+            await context.abort(grpc.StatusCode.INTERNAL, text)
+        raise AssertionError("context.abort raises")  # pragma: no cover
+
+    return answer
 
 
-async def _serve(engine: str) -> None:
+class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
+    """Pulumi's `ResourceProvider` protocol: config, the schema and `getImages` served; CRUD of the types in
+    `RESOURCES`; everything else (Construct, Call, other types) refused with UNIMPLEMENTED, naming what."""
+
+    def __init__(self, provider: CloudImagesProvider) -> None:
+        self.provider = provider
+
+    async def GetPluginInfo(self, request: empty_pb2.Empty, context: Any) -> proto.PluginInfo:
+        return proto.PluginInfo(version=VERSION)
+
+    async def Cancel(self, request: empty_pb2.Empty, context: Any) -> empty_pb2.Empty:
+        return empty_pb2.Empty()
+
+    @_answered
+    async def GetSchema(self, request: proto.GetSchemaRequest, context: Any) -> proto.GetSchemaResponse:
+        return proto.GetSchemaResponse(schema=_schema())
+
+    @_answered
+    async def CheckConfig(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
+        failures = self.provider.check_config(Given.read(request.news))
+        return proto.CheckResponse(inputs=request.news, failures=[f.message() for f in failures])
+
+    @_answered
+    async def Configure(self, request: proto.ConfigureRequest, context: Any) -> proto.ConfigureResponse:
+        if request.args.fields:
+            args = Given.read(request.args)
+        else:  # older engines send only `variables`, keyed `cloudimages:config:<key>`
+            prefix = f"{PACKAGE}:config:"
+            variables = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
+            args = Given(variables)
+        self.provider.configure(args)
+        return proto.ConfigureResponse(acceptSecrets=True, supportsPreview=True)
+
+    @_answered
+    async def Invoke(self, request: proto.InvokeRequest, context: Any) -> proto.InvokeResponse:
+        return await self.provider.invoke(request.tok, Given.read(request.args))
+
+    @_answered
+    async def Check(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
+        return await _resource(request).check(request)
+
+    @_answered
+    async def Diff(self, request: proto.DiffRequest, context: Any) -> proto.DiffResponse:
+        return await _resource(request).diff(request)
+
+    @_answered
+    async def Create(self, request: proto.CreateRequest, context: Any) -> proto.CreateResponse:
+        return await _resource(request).create(request)
+
+    @_answered
+    async def Read(self, request: proto.ReadRequest, context: Any) -> proto.ReadResponse:
+        return await _resource(request).read(request)
+
+    @_answered
+    async def Update(self, request: proto.UpdateRequest, context: Any) -> proto.UpdateResponse:
+        return await _resource(request).update(request)
+
+    @_answered
+    async def Delete(self, request: proto.DeleteRequest, context: Any) -> empty_pb2.Empty:
+        return await _resource(request).delete(request)
+
+    @_answered
+    async def Construct(self, request: proto.ConstructRequest, context: Any) -> proto.ConstructResponse:
+        raise Refused(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"the {PACKAGE} provider has no component resources: it cannot construct {shown(request.type)}",
+        )
+
+    @_answered
+    async def Call(self, request: proto.CallRequest, context: Any) -> proto.CallResponse:
+        raise Refused(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"the {PACKAGE} provider has no methods: it cannot call {shown(request.tok)}; {FUNCTION} is a "
+            "function (an invoke)",
+        )
+
+
+def _not_served(method: str) -> Callable[[_Servicer, Any, grpc.aio.ServicerContext], Awaitable[None]]:
+    async def refuse(self: _Servicer, request: Any, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"the {PACKAGE} provider does not implement {method}")
+
+    return refuse
+
+
+# The protocol's other methods (Handshake, DiffConfig, Parameterize, GetMapping...): UNIMPLEMENTED, which the
+# engine expects of a provider without them, in a sentence rather than grpc's "Unexpected NotImplementedError".
+for _method in dir(provider_pb2_grpc.ResourceProviderServicer):
+    if not _method.startswith("_") and _method not in vars(_Servicer):
+        setattr(_Servicer, _method, _not_served(_method))
+
+
+# --- the process ------------------------------------------------------------------------------------
+
+_GRACE = 0.5  # seconds in-flight RPCs get to finish after SIGTERM/SIGINT
+_HARD_EXIT_AFTER = 1.5  # seconds after the signal: the process ends then whatever still runs
+
+
+class _Redacting(logging.Filter):
+    """Keeps the config's secret values out of every log line the plugin writes."""
+
+    def __init__(self, provider: CloudImagesProvider) -> None:
+        super().__init__()
+        self.provider = provider
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redacted(record.getMessage(), self.provider.config_secrets), None
+        return True
+
+
+def _arm_stop(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGTERM/SIGINT: stop serving, and end the process `_HARD_EXIT_AFTER` seconds later at the latest.
+
+    A plain `signal.signal` handler (not `loop.add_signal_handler`) runs as soon as the main thread runs
+    Python again, even when the loop is busy; the hard exit is faulthandler's watchdog, a C thread that
+    needs neither the loop nor the GIL, for a lookup still running on a worker thread (which `asyncio.run`
+    would wait for). A second signal ends the process at once."""
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            os._exit(128 + number)
+        faulthandler.dump_traceback_later(_HARD_EXIT_AFTER, exit=True, file=_devnull())
+        loop.call_soon_threadsafe(stop.set)
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, on_signal)
+
+
+@cache
+def _devnull() -> Any:
+    return open(os.devnull, "w")  # open for the process's life: the watchdog writes to it
+
+
+async def _serve() -> None:
+    provider = CloudImagesProvider()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Redacting(provider))
+    package = logging.getLogger(__name__.rpartition(".")[0])
+    package.addHandler(handler)
+    package.propagate = False  # one line per record, through the redacting handler only
     server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-    servicer = _Servicer(sys.argv[1:], VERSION, CloudImagesProvider(), engine_address=engine)
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(_Servicer(provider), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    print(port, flush=True)  # the engine reads the port from the first line
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(number, stop.set)
+    _arm_stop(asyncio.get_running_loop(), stop)
+    print(port, flush=True)  # the engine reads the port from the first line
     await stop.wait()
-    await server.stop(grace=1.0)
+    await server.stop(grace=_GRACE)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -229,8 +466,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--logflow", action="store_true", help="accepted for the engine; logs go to the engine")
     parser.add_argument("--logtostderr", action="store_true", help="accepted for the engine")
     parser.add_argument("--tracing", help="accepted for the engine")
-    args, _engine_flags = parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow
-    asyncio.run(_serve(args.engine))
+    parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow; no engine call is needed
+    asyncio.run(_serve())
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ class ImageQuery(BaseModel):
     flavor_id: str | None = _filter("flavor_id", "An ECS flavor ID: only images that can run on it.")
     container_format: ContainerFormat | None = _filter("container_format", "Container format.")
     disk_format: DiskFormat | None = _filter("disk_format", "Disk format.")
-    min_ram: int | None = _filter("min_ram", "Minimum memory (MB) the image needs.", ge=0)
+    min_ram: int | None = _filter("min_ram", "Minimum memory (MB) the image needs.", ge=0, le=2**31 - 1)  # int32
     min_disk: int | None = _filter("min_disk", "Minimum disk (GB) the image needs.", ge=0, le=1024)
     os_bit: OsBit | None = _filter("__os_bit", "OS word size in bits: 32 or 64.")
     platform: Platform | None = _filter("__platform", "OS platform.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 MASK = "***"
 
@@ -21,8 +21,19 @@ def secret_texts(values: Iterable[Any]) -> tuple[str, ...]:
         elif isinstance(value, list | tuple):
             texts.update(secret_texts(value))
         elif value is not None and not isinstance(value, bool) and str(value):
-            texts.update({str(value), quote(str(value), safe="~")})
+            text = str(value)
+            texts.update({text, quote(text, safe="~"), *_url_parts(text)})
     return tuple(sorted(texts, key=len, reverse=True))
+
+
+def _url_parts(text: str) -> set[str]:
+    """What messages show of a secret URL (an endpoint): its host (`no usable answer from https://host`)
+    and its path (request lines are `GET /path/v2/cloudimages?...`), as written and without a final `/`."""
+    if not text.startswith(("https://", "http://")):
+        return set()
+    parts = urlsplit(text)
+    path = parts.path.rstrip("/")
+    return {text.rstrip("/")} | ({parts.netloc} if parts.netloc else set()) | ({path} if path else set())
 
 
 def redacted(message: str, secrets: Iterable[str]) -> str:

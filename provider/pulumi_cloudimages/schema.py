@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
 
 from . import query, selection
 from ._version import VERSION
@@ -22,6 +23,7 @@ from .arguments import ARGUMENT_NAMES, INPUT_MODELS, NOT_PINNABLE
 from .image import Image
 from .naming import FUNCTION, PACKAGE, camel, option, rephrase
 from .query import ImageQuery, TimeFilter
+from .selection import _LISTING_ONLY as LISTING_ONLY  # refused by every lookup: no function offers them
 from .settings import SECRET_SETTINGS, Settings
 
 IMAGE_TYPE = f"{PACKAGE}:index:Image"
@@ -58,6 +60,20 @@ _RESULT_OUTPUTS: dict[str, dict[str, Any]] = {
         "type": "boolean",
         "description": "Whether `images` holds every match (false when only the newest were asked for).",
     },
+    "heldBackIds": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "With minAge: IDs of the matches held back because they are younger, newest first.",
+    },
+    "nextEligibleAt": {
+        "type": "string",
+        "description": "With minAge: when the first held-back image becomes old enough (UTC).",
+    },
+    "excluded": {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "Matches left out by excludeIds or excludeFile: image ID -> reason.",
+    },
 }
 
 
@@ -86,10 +102,24 @@ def _type_spec(annotation: Any) -> dict[str, Any]:
     return {"type": simple[kind]}
 
 
-def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+def bounds(field: FieldInfo) -> str:
+    """The range a number must be in, as descriptions state it (` From 0 to 1024.`), or nothing."""
+    low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)  # pydantic's Field(ge=..., le=...)
+    high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    if high is not None:
+        return f" From {low if low is not None else 'any'} to {high}."
+    return f" {low} or more." if low is not None else ""
+
+
+def _description(field: FieldInfo) -> str:
+    return (field.description or "") + bounds(field)
+
+
+def _properties(model: type[BaseModel], left_out: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
     return {
-        camel(name): {**_type_spec(field.annotation), "description": field.description or ""}
+        camel(name): {**_type_spec(field.annotation), "description": _description(field)}
         for name, field in model.model_fields.items()
+        if name not in left_out
     }
 
 
@@ -114,7 +144,7 @@ def _config() -> dict[str, dict[str, Any]]:
     return {
         camel(name): {
             **_type_spec(field.annotation),
-            "description": field.description or "",
+            "description": _description(field),
             **({"secret": True} if name in SECRET_SETTINGS else {}),
         }
         for name, field in Settings.model_fields.items()
@@ -142,7 +172,7 @@ def build_schema() -> dict[str, Any]:
 def _schema() -> dict[str, Any]:
     inputs: dict[str, dict[str, Any]] = {}
     for model in INPUT_MODELS:
-        inputs.update(_properties(model))
+        inputs.update(_properties(model, LISTING_ONLY))
     image = _properties(Image)
     image["extra"] = {
         "type": "object",
@@ -174,7 +204,10 @@ def _schema() -> dict[str, Any]:
                 "description": "Find images by the filters of GET /v2/cloudimages and choose one: exactly one "
                 "match, the newest (most_recent), the highest version, the first of each group, or a pinned one.",
                 "inputs": {"properties": inputs},
-                "outputs": {"properties": _RESULT_OUTPUTS, "required": ["ids", "images", "groups", "complete"]},
+                "outputs": {
+                    "properties": _RESULT_OUTPUTS,
+                    "required": ["ids", "images", "groups", "complete", "heldBackIds", "excluded"],
+                },
             }
         },
         # Names for SDKs generated from this schema (`pulumi package add`). Python programs use this package
@@ -199,12 +232,17 @@ def _python_type(annotation: Any) -> str:
     elif kind is TimeFilter:
         name = "str | TimeFilter"
     else:
-        name = kind.__name__
+        name = str(kind) if get_origin(kind) is list else kind.__name__  # list[str], not list
     return f"{name} | None"
 
 
 def build_args_module() -> str:
-    fields = [(name, field) for model in INPUT_MODELS for name, field in model.model_fields.items()]
+    fields = [
+        (name, field)
+        for model in INPUT_MODELS
+        for name, field in model.model_fields.items()
+        if name not in LISTING_ONLY
+    ]
     enums = sorted(
         {
             _ENUMS[get_args(inner_type(f.annotation))]
@@ -240,7 +278,7 @@ def build_args_module() -> str:
             if name in left_out:
                 continue
             lines.append(f"    {name}: {wrap.format(_python_type(field.annotation))}")
-            lines.append(f'    """{field.description}"""')
+            lines.append(f'    """{_description(field).replace(chr(92), chr(92) * 2)}"""')  # \\w stays \\w
     return "\n".join(lines) + "\n"
 
 

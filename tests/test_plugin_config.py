@@ -1,0 +1,153 @@
+"""The stack's config as the engine hands it to the plugin: values marked secret, values not known yet (a
+preview), values out of range. Driven over gRPC against the emulator, which quotes an unknown access key."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from engine_rpc import PLUGIN, Provider, plain, provider_process, secret, struct
+from pulumi_cloudimages.emulator import PROJECT_A, Emulator
+
+FUNCTION = "cloudimages:index:getImages"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # how the engine marks a value not known in a preview
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"  # an output value; without "value" it is not known yet
+ACCESS_KEY = "HPUAZ7QKXW3M5EXAMPLE"  # not one the emulator knows: it answers "the access key ... is unknown"
+PROJECT = "f3e0a1b2c3d4e5f60718293a4b5c6d7e"
+PATH = "/ims-behind-the-proxy-7731"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(credentials=[f"AK:SK:{PROJECT_A}"]) as emu:
+        yield emu
+
+
+@pytest.fixture
+def plugin() -> Iterator[Provider]:
+    with provider_process(PLUGIN) as provider:
+        yield provider
+
+
+def configure(provider: Provider, config: dict[str, Any]) -> None:
+    provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=True))
+
+
+def check_config(provider: Provider, news: dict[str, Any]) -> dict[str, str]:
+    urn = "urn:pulumi:dev::app::pulumi:providers:cloudimages::default"
+    response = provider.stub.CheckConfig(provider_pb2.CheckRequest(urn=urn, news=struct(news)))
+    return {f.property: f.reason for f in response.failures}
+
+
+def invoke(provider: Provider, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    response = provider.stub.Invoke(provider_pb2.InvokeRequest(tok=FUNCTION, args=struct(args)))
+    return plain(getattr(response, "return")), {f.property: f.reason for f in response.failures}
+
+
+def invoke_error(provider: Provider, args: dict[str, Any]) -> str:
+    with pytest.raises(grpc.RpcError) as caught:
+        invoke(provider, args)
+    return str(caught.value.details())  # type: ignore[attr-defined]
+
+
+def ended(provider: Provider) -> str:
+    """What the plugin wrote on stderr, once ended."""
+    provider.process.send_signal(signal.SIGTERM)
+    assert provider.process.wait(timeout=5) == 0
+    return provider.stderr()
+
+
+# --- secrets from config ---------------------------------------------------------------------------
+
+
+def test_a_secret_access_key_is_not_quoted_from_the_services_message(plugin: Provider, emulator: Emulator) -> None:
+    configure(plugin, {"endpoint": emulator.url, "projectId": secret(PROJECT), "accessKey": secret(ACCESS_KEY),
+                       "secretKey": secret("SK-NEVER-SHOWN"), "maxRetries": "0"})  # fmt: skip
+    message = invoke_error(plugin, {"name": "Fedora 38 64bit 20231117"})
+    assert "HTTP 401 APIGW.0301" in message and "the access key *** is unknown" in message
+    output = message + ended(plugin)
+    assert ACCESS_KEY not in output and PROJECT not in output and "SK-NEVER-SHOWN" not in output
+
+
+def test_a_secret_endpoint_shows_neither_its_path_nor_its_host(plugin: Provider, emulator: Emulator) -> None:
+    configure(plugin, {"endpoint": secret(emulator.url + PATH), "projectId": PROJECT_A, "maxRetries": "0"})
+    message = invoke_error(plugin, {"name": "Fedora 38 64bit 20231117"})
+    assert "(request: GET ***/v2/cloudimages?" in message  # the request line, its secret path masked
+    host = emulator.url.removeprefix("http://")
+    output = message + ended(plugin)
+    assert PATH not in output and host not in output
+
+
+def test_an_unreachable_secret_endpoint_is_not_named(plugin: Provider) -> None:
+    endpoint = "http://127.0.0.1:9/private-mirror"  # the discard port: nothing answers
+    configure(plugin, {"endpoint": secret(endpoint), "projectId": PROJECT_A, "maxRetries": "0"})
+    message = invoke_error(plugin, {"name": "Fedora 38 64bit 20231117"})
+    assert message.startswith(f"{FUNCTION}: no usable answer from http://*** after 1 try")
+    assert "127.0.0.1:9" not in message and "private-mirror" not in message
+
+
+def test_secret_config_and_arguments_are_masked_together(plugin: Provider, emulator: Emulator) -> None:
+    configure(plugin, {"endpoint": emulator.url, "projectId": secret(PROJECT_A), "maxRetries": "0"})
+    message = invoke_error(plugin, {"imagetype": "gold", "name": secret("Build 7 of Project Falcon")})
+    assert "Build 7 of Project Falcon" not in message and "Build%207" not in message and "name=***" in message
+
+
+def test_check_config_masks_secret_values_in_its_failures(plugin: Provider) -> None:
+    failures = check_config(plugin, {"endpoint": secret("ftp://mirror.internal/ims"), "accessKey": secret("A K")})
+    assert set(failures) == {"endpoint", "accessKey"}
+    assert "mirror.internal" not in " ".join(failures.values()) and "'A K'" not in failures["accessKey"]
+
+
+# --- config not known yet (a preview) --------------------------------------------------------------
+
+NOT_KNOWN = {
+    "the sentinel": UNKNOWN,
+    "a secret sentinel": secret(UNKNOWN),
+    "an output value without a value": {"4dabf18193072939515e22adb298388d": OUTPUT_SIG, "dependencies": ["urn:x"]},
+}
+
+
+@pytest.mark.parametrize("value", NOT_KNOWN.values(), ids=NOT_KNOWN.keys())
+@pytest.mark.parametrize("key", ["endpoint", "secretKey"])
+def test_unknown_config_is_not_known_yet_and_sends_nothing(
+    plugin: Provider, emulator: Emulator, key: str, value: Any
+) -> None:
+    config = {
+        "endpoint": emulator.url,
+        "projectId": PROJECT_A,
+        "accessKey": "AK",
+        "secretKey": secret("SK"),
+        key: value,
+    }
+    assert check_config(plugin, config) == {}
+    configure(plugin, config)
+    emulator.requests.clear()
+    result, failures = invoke(plugin, {"name": "Fedora 38 64bit 20231117"})
+    # The engine's own answer for a provider whose config is not known: an empty result (see plugin.py).
+    assert (result, failures) == ({}, {})
+    assert emulator.requests == []
+    assert UNKNOWN not in ended(plugin)
+
+
+def test_once_the_config_is_known_the_invoke_looks_up(plugin: Provider, emulator: Emulator) -> None:
+    configure(plugin, {"endpoint": UNKNOWN, "projectId": PROJECT_A})
+    assert invoke(plugin, {"name": "Fedora 38 64bit 20231117"}) == ({}, {})
+    configure(plugin, {"endpoint": emulator.url, "projectId": PROJECT_A, "accessKey": "AK", "secretKey": secret("SK")})
+    result, failures = invoke(plugin, {"name": "Fedora 38 64bit 20231117"})
+    assert failures == {} and result["image"]["name"] == "Fedora 38 64bit 20231117"
+
+
+# --- bounds ----------------------------------------------------------------------------------------
+
+
+def test_max_retries_is_bounded(plugin: Provider) -> None:
+    failures = check_config(plugin, {"maxRetries": "1000000000"})
+    assert failures["maxRetries"] == (
+        "invalid setting cloudimages:maxRetries='1000000000': input should be less than or equal to 10"
+    )
+    assert check_config(plugin, {"maxRetries": "10"}) == {}
