@@ -170,7 +170,8 @@ def test_flags_written_as_booleans_or_strings_match_alike(http: httpx.Client) ->
 
 def test_the_admin_api_answers_only_its_own_host_names(ims_emulator: Emulator, http: httpx.Client) -> None:
     port = ims_emulator.url.rsplit(":", 1)[1]
-    for host in ("evil.example", f"evil.example:{port}", f"localhost.evil.example:{port}", "127.0.0.1.nip.io"):
+    hosts = ("evil.example", f"evil.example:{port}", f"localhost.evil.example:{port}", "127.0.0.1.nip.io", "[::1")
+    for host in hosts:
         for method, path in [("GET", "/_emulator/requests"), ("POST", "/_emulator/faults")]:
             answer = http.request(method, path, json={"kind": "503"}, headers={"Host": host})
             assert answer.status_code == 421, (host, path)

@@ -80,6 +80,7 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
 
 def _refusal(request: Request) -> Response | None:
     """421 for a request addressed to another name than the emulator's own; 415 for a body that is not JSON."""
+    where = f"{request.method} {request.scope['path']}"  # not request.url: a malformed Host would break it
     host = request.headers.get("host", "")
     listening = (request.scope.get("server") or ("localhost",))[0]  # the address this connection came in on
     try:
@@ -90,7 +91,7 @@ def _refusal(request: Request) -> Response | None:
         return ims_error(
             421,
             "IMG.0001",
-            f"{request.method} {request.url.path}: the admin API answers only requests addressed to localhost or "
+            f"{where}: the admin API answers only requests addressed to localhost or "
             f"{listening}, not Host {host!r} (a web page must not reach it under a name of its own)",
         )
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -99,7 +100,7 @@ def _refusal(request: Request) -> Response | None:
         return ims_error(
             415,
             "IMG.0001",
-            f"{request.method} {request.url.path}: send the body with Content-Type: application/json "
+            f"{where}: send the body with Content-Type: application/json "
             f"(got {'no Content-Type' if got is None else repr(got)})",
         )
     return None
