@@ -6,7 +6,6 @@ Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from .arguments import split_arguments
 from .cli_filters import CLI_WORDS, Target, query_options
 from .client import ImsClient
 from .emulator.catalog import CatalogError
@@ -21,10 +21,11 @@ from .emulator.state import Credential
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
 from .image import Image
 from .lookup import lookup
+from .name_regex import compile_name_regex, name_matches
 from .naming import option, rephrase
 from .query import FILTER_NAMES, ImageQuery
 from .render import OutputFormat, output_format, show_groups, show_image, show_images
-from .selection import GroupBy, OrderBy, Selection
+from .selection import Choice, GroupBy, OrderBy, Selection
 
 EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 
@@ -68,7 +69,19 @@ OutputOption = Annotated[
     ),
 ]
 NameRegexOption = Annotated[
-    str | None, typer.Option(help="Keep only images whose name matches this regular expression.")
+    str | None,
+    typer.Option(help="Keep only images whose name matches this regular expression (RE2 syntax, as Terraform's)."),
+]
+MinAgeOption = Annotated[
+    str | None,
+    typer.Option(metavar="<7d|36h|90m>", help="Soak time: only images created at least this long ago (UTC)."),
+]
+ExcludeIdOption = Annotated[
+    list[str] | None, typer.Option("--exclude-id", metavar="<id>", help="Never choose this image (repeatable).")
+]
+ExcludeFileOption = Annotated[
+    str | None,
+    typer.Option(metavar="<file>", help="Never choose the image IDs in this file: one a line, '# reason' after."),
 ]
 OrderByOption = Annotated[
     OrderBy,
@@ -104,8 +117,11 @@ def _fail(exc: Exception) -> typer.Exit:
 _OPTION_NAMES = (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
 
 
+_OPTION_WORDS = {"group_by": "--by", "exclude_ids": "--exclude-id"}
+
+
 def _option(name: str) -> str:
-    return "--by" if name == "group_by" else option(name)
+    return _OPTION_WORDS.get(name) or option(name)
 
 
 @app.command("list")
@@ -128,15 +144,15 @@ def list_images(
       cloudimages list --emulator --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
     """
     try:
-        query, pattern = ImageQuery.model_validate(filters), Selection(name_regex=name_regex).name_regex
+        query = ImageQuery.model_validate(filters)
+        regex = compile_name_regex(name_regex) if name_regex is not None else None
         images: list[Image] = []
         with ImsClient(settings=target.settings(ctx)) as client, _progress() as progress:
             task = progress.add_task("listing images", total=None, visible=False)
             for page in client.iter_pages(query, max_results=max_results):
                 images += page
                 progress.update(task, description=f"listed {len(images)} images", visible=True)
-        regex = re.compile(pattern or "")
-        matching = [image for image in images if pattern is None or (image.name and regex.search(image.name))]
+        matching = [image for image in images if regex is None or name_matches(regex, image.name)]
         show_images(matching, output_format(output, out), out)
         if not matching:  # said on stderr, so that JSON output stays an empty list
             err.print("no image matches these filters", highlight=False)
@@ -161,6 +177,9 @@ def get(
     order_by: OrderByOption = "created",
     pinned_id: Annotated[str | None, typer.Option(help="Keep this image while it still matches.")] = None,
     return_all: Annotated[bool, typer.Option(help="Show every match in --order-by order; choose none.")] = False,
+    min_age: MinAgeOption = None,
+    exclude_id: ExcludeIdOption = None,
+    exclude_file: ExcludeFileOption = None,
     output: OutputOption = None,
 ) -> None:
     """Choose one image exactly as get_images does: exactly one match, or --most-recent.
@@ -171,9 +190,9 @@ def get(
       cloudimages get --emulator --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04 ' --most-recent
     """
     try:
-        selection = Selection(name_regex=name_regex, most_recent=most_recent, order_by=order_by, pinned_id=pinned_id,
-                              return_all=return_all)  # fmt: skip
-        choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
+        choice = _choose(ctx, target, filters, name_regex=name_regex, most_recent=most_recent, order_by=order_by,
+                         pinned_id=pinned_id, return_all=return_all, min_age=min_age, exclude_ids=exclude_id,
+                         exclude_file=exclude_file)  # fmt: skip
         if choice.image is None:
             show_images(choice.images, output_format(output, out), out)
         else:
@@ -196,6 +215,9 @@ def latest(
     ] = "platform",
     name_regex: NameRegexOption = None,
     order_by: OrderByOption = "created",
+    min_age: MinAgeOption = None,
+    exclude_id: ExcludeIdOption = None,
+    exclude_file: ExcludeFileOption = None,
     output: OutputOption = None,
 ) -> None:
     """The latest image of each platform (or OS version), from one listing.
@@ -208,11 +230,21 @@ def latest(
     try:
         if "limit" in filters:
             raise InvalidQueryError("invalid selection: limit pages a listing; latest reads every match of each group")
-        selection = Selection(name_regex=name_regex, group_by=by, order_by=order_by)
-        choice = lookup(ImageQuery.model_validate(filters), selection, target.settings(ctx))
+        choice = _choose(ctx, target, filters, name_regex=name_regex, group_by=by, order_by=order_by, min_age=min_age,
+                         exclude_ids=exclude_id, exclude_file=exclude_file)  # fmt: skip
         show_groups(choice.groups, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
         raise _fail(exc) from None
+
+
+def _choose(ctx: typer.Context, target: Target, filters: dict[str, Any], **selection: Any) -> Choice:
+    """The lookup of `get_images` with these filters and selection (checked as it checks them), and on stderr
+    what the guards left out that would have come first."""
+    query, chosen, _ = split_arguments({**filters, **selection})
+    choice = lookup(query, chosen, target.settings(ctx))
+    for note in choice.notes:
+        err.print(f"note: {rephrase(note, _OPTION_NAMES, _option)}", highlight=False, markup=False, soft_wrap=True)
+    return choice
 
 
 @app.command()
