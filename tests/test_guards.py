@@ -137,7 +137,7 @@ def test_a_bad_min_age_is_refused_naming_it_before_any_request(engine: Emulator,
 
 def test_exclude_ids_never_chooses_them_and_says_which_would_have_won(engine: Emulator) -> None:
     result = get_images(**FILTERS, exclude_ids=[GOLD_2["id"]])
-    assert result.id == GOLD_20["id"] and result.excluded == {GOLD_2["id"]: "listed in exclude_ids"}
+    assert result.id == GOLD_20["id"] and result.excluded == {GOLD_2["id"]: "one of the IDs excluded by the call"}
 
 
 def test_an_exclude_file_gives_each_reason(engine: Emulator, tmp_path: Path) -> None:
@@ -175,7 +175,9 @@ def test_the_guards_together(engine: Emulator, tmp_path: Path) -> None:
     with pytest.raises(GetImagesError) as caught:
         get_images(**FILTERS, min_age="30d", exclude_ids=[GOLD_60["id"]])
     message = str(caught.value)
-    assert f"Excluded '{GOLD_60['name']}' ({GOLD_60['id']}" in message and "listed in exclude_ids" in message
+    assert (
+        f"Excluded '{GOLD_60['name']}' ({GOLD_60['id']}" in message and "one of the IDs excluded by the call" in message
+    )
     assert "Held back 2 newer images by min_age='30d'" in message
     assert f"shared by project {PROJECT_B}" in message and "off the shelf" in message
 
@@ -185,7 +187,9 @@ def test_latest_id_respects_the_guards_while_a_pin_is_kept(engine: Emulator) -> 
     assert (result.id, result.latest_id) == (GOLD_60["id"], GOLD_60["id"])
     moved = get_images(**FILTERS, pinned_id=GOLD_60["id"], min_age="7d")
     assert (moved.id, moved.latest_id) == (GOLD_60["id"], GOLD_20["id"])
-    with pytest.raises(GetImagesError, match=rf"pinned image {GOLD_60['id']} is excluded \(listed in exclude_ids\)"):
+    with pytest.raises(
+        GetImagesError, match=rf"pinned image {GOLD_60['id']} is excluded \(one of the IDs excluded by the call\)"
+    ):
         get_images(**FILTERS, pinned_id=GOLD_60["id"], exclude_ids=[GOLD_60["id"]])
 
 
@@ -229,7 +233,7 @@ def test_cli_get_with_each_guard_and_together(emulator: Emulator, tmp_path: Path
     path = revocation_file(tmp_path, f"{GOLD_20['id']}  # CVE-2026-1234: broken cloud-init")
     both = cli(emulator, "get", *ARGS, "--min-age", "7d", "--exclude-file", path, "--exclude-id", GOLD_60["id"])
     assert both.exit_code == 1 and both.stdout == ""
-    assert "CVE-2026-1234: broken cloud-init" in both.stderr and "listed in --exclude-id" in both.stderr
+    assert "CVE-2026-1234: broken cloud-init" in both.stderr and "one of the IDs excluded by the call" in both.stderr
     assert "Held back 1 newer image by --min-age='7d'" in both.stderr
     shared = cli(emulator, "get", *ARGS, "--imagetype", "shared")
     assert shared.stdout.split() == [LOOKALIKE["id"]]

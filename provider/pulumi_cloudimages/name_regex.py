@@ -42,8 +42,8 @@ def compile_name_regex(pattern: str) -> Regex:
         elif "(?P=" in pattern and reason.startswith("invalid perl operator: (?P"):  # Python's named backreference
             why = f"{reason}=: RE2 has no backreferences"
         raise InvalidQueryError(
-            f"invalid selection: name_regex={shown(pattern)} is not a regular expression in RE2 syntax (Go's, as "
-            f"Terraform's name_regex): {why}",
+            f"invalid selection: name_regex={shown(pattern)} is not a regular expression in RE2 syntax (as Go "
+            f"and Terraform read it): {why}",
             names=("name_regex",),
         ) from None
     except UnicodeEncodeError:  # a lone surrogate: not text RE2 can read

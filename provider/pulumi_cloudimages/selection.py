@@ -121,7 +121,7 @@ class Selection(BaseModel):
 
     def revoked(self) -> dict[str, str]:
         """Image ID -> why it must not be chosen, from `exclude_ids` and `exclude_file` (read afresh)."""
-        listed = dict.fromkeys(self.exclude_ids or (), "listed in exclude_ids")
+        listed = dict.fromkeys(self.exclude_ids or (), "one of the IDs excluded by the call")
         return {**(read_exclude_file(self.exclude_file) if self.exclude_file else {}), **listed}
 
     def revocation(self, image_id: str) -> str | None:
