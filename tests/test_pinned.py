@@ -172,7 +172,7 @@ def test_unknown_inputs_in_a_preview_are_not_checked_or_looked_up(
 
 def test_the_constructor_refuses_options_that_choose_several() -> None:
     start_engine()
-    with pytest.raises(PinnedImageError, match="group_by=.platform.: chooses several images"):
+    with pytest.raises(PinnedImageError, match=r"group_by=.platform.: chooses several images"):
         PinnedImage("all", imagetype="gold", group_by="platform")  # type: ignore[typeddict-unknown-key]
 
 

@@ -68,10 +68,10 @@ def without_secrets(value: Any) -> Any:
     return value
 
 
-def failure(call: Any) -> str:
+def failure(method: Any, request: Any) -> str:
     """The details of a failed call: the dynamic provider server sends the whole traceback."""
     with pytest.raises(grpc.RpcError) as raised:
-        call()
+        method(request)
     return str(raised.value.details())
 
 
@@ -118,12 +118,12 @@ def test_a_state_from_another_version_keeps_the_pin(emulator: Emulator) -> None:
         ]
         for change, says, to_do in damaged:
             broken = {k: v for k, v in {**state, **change}.items() if v is not None}
-            details = failure(lambda: rpc.Read(provider_pb2.ReadRequest(urn=URN, id="pin", properties=struct(broken))))
+            details = failure(rpc.Read, provider_pb2.ReadRequest(urn=URN, id="pin", properties=struct(broken)))
             assert "PinnedImageError: the state " in details and says in details and to_do in details, details
             assert not any(raw in details for raw in ("KeyError", "AttributeError", "ValueError:")), details
         # up with a damaged pin and unchanged inputs says what to do; changing a keeper resolves the pin again.
         lost = struct({k: v for k, v in state.items() if k != "image_id"})
-        details = failure(lambda: rpc.Diff(provider_pb2.DiffRequest(urn=URN, id="pin", olds=lost, news=struct(inputs))))
+        details = failure(rpc.Diff, provider_pb2.DiffRequest(urn=URN, id="pin", olds=lost, news=struct(inputs)))
         assert "has no image_id" in details and "change a keeper" in details
         moved = struct({**inputs, "keepers": {"rollout": "2"}})
         assert rpc.Diff(provider_pb2.DiffRequest(urn=URN, id="pin", olds=lost, news=moved)).changes == (
@@ -157,13 +157,13 @@ def test_secret_inputs_and_config_stay_secret(emulator: Emulator) -> None:
 
         # A lookup that fails: neither the secret filter nor the secret config is quoted.
         nothing = {**inputs, "tag": "role.nothing"}
-        details = failure(lambda: rpc.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(nothing))))
+        details = failure(rpc.Create, provider_pb2.CreateRequest(urn=URN, properties=struct(nothing)))
         assert "no image matches" in details and "role.nothing" not in details and "***" in details
         wrong_key = {**wire, "cloudimages:accessKey": secret("AK-SECRET-WRONG")}
     with provider_process([sys.executable, "-m", "pulumi.dynamic"]) as server:
         server.stub.Configure(provider_pb2.ConfigureRequest(args=struct(wrong_key), acceptSecrets=False))
         call = server.stub.Create
-        details = failure(lambda: call(provider_pb2.CreateRequest(urn=URN, properties=struct(inputs))))
+        details = failure(call, provider_pb2.CreateRequest(urn=URN, properties=struct(inputs)))
         assert "HTTP 401" in details and "the access key *** is unknown" in details
         assert "AK-SECRET-WRONG" not in details and PROJECT_A not in details and SECRET_KEY not in details
 
@@ -177,7 +177,7 @@ def test_config_not_known_yet_sends_nothing(emulator: Emulator) -> None:
             rpc = server.stub
             rpc.Configure(provider_pb2.ConfigureRequest(args=struct({**config, **unknown}), acceptSecrets=False))
             assert list(rpc.Check(provider_pb2.CheckRequest(urn=URN, news=struct(inputs))).failures) == []
-            details = failure(lambda: rpc.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(inputs))))
+            details = failure(rpc.Create, provider_pb2.CreateRequest(urn=URN, properties=struct(inputs)))
             (key,) = unknown
             assert f"{key} is not known yet; nothing was sent" in details and UNKNOWN not in details
     assert emulator.requests == []

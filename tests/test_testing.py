@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +17,7 @@ from conftest import start_engine
 from pulumi_cloudimages import GetImagesError, PinnedImage, get_images, get_images_output
 from pulumi_cloudimages.emulator import PROJECT_A
 from pulumi_cloudimages.emulator.sample import sample_data
-from pulumi_cloudimages.testing import run_program
+from pulumi_cloudimages.testing import CheckFailedError, ProgramTimeoutError, run_program
 
 WIRE = {image["name"]: image for image in sample_data()["images"]}
 
@@ -82,3 +85,53 @@ def test_the_pytest_fixture(run_pulumi_program: Callable[..., dict[str, Any]], i
     outputs = run_pulumi_program(program, config={"cloudimages:projectId": PROJECT_A})
     assert outputs["web_image"] == WIRE["web-server-2025-11-20"]["id"]
     assert {r.project for r in ims_emulator.requests} == {PROJECT_A}  # it ran against this test's emulator
+
+
+def test_runs_from_two_threads_at_once_both_finish() -> None:
+    results: dict[str, Any] = {}
+
+    def run(name: str, config: dict[str, str]) -> None:
+        results[name] = run_program(program, config={"cloudimages:projectId": PROJECT_A, **config}, project="shop")
+
+    threads = [threading.Thread(target=run, args=(str(n), {"shop:rollout": str(n)})) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert {name: outputs["rollout"] for name, outputs in results.items()} == {"0": "0", "1": "1"}
+    assert all(outputs["web_image"] == WIRE["web-server-2025-11-20"]["id"] for outputs in results.values())
+
+
+def test_a_program_that_hangs_ends_in_a_clear_error() -> None:
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    started = time.monotonic()
+    with pytest.raises(ProgramTimeoutError, match=r"did not finish within 0\.5 s"):
+        run_program(hangs, timeout=0.5)
+    assert time.monotonic() - started < 30
+    assert run_program(lambda: pulumi.export("after", "works"), timeout=30) == {"after": "works"}
+
+
+def test_a_preview_checks_pinned_image_inputs() -> None:
+    def program() -> None:
+        PinnedImage("ubuntu", imagetype="gold", platform="Ubuntu", keepers={"rollout": 2026})  # type: ignore[dict-item]
+
+    with pytest.raises(CheckFailedError, match=r"keepers must be a map of strings, not \{'rollout': 2026"):
+        run_program(program, preview=True)
+
+
+def test_the_pytest_fixture_with_another_catalog_and_project(
+    run_pulumi_program: Callable[..., dict[str, Any]], ims_emulator: Any, tmp_path: Any
+) -> None:
+    def program() -> None:  # the README's
+        pulumi.export("rollout", pulumi.Config().get("imageRollout"))
+        pulumi.export("n", get_images(platform="Fedora").image.name)
+
+    path = tmp_path / "catalog.json"
+    image = {"id": "img-1", "name": "only", "__platform": "Fedora", "visibility": "public", "status": "active"}
+    path.write_text(json.dumps({"images": [image]}))
+    ims_emulator.replace_catalog(str(path))
+    outputs = run_pulumi_program(program, project="web", config={"web:imageRollout": "2026-q1"})
+    assert outputs == {"rollout": "2026-q1", "n": "only"}
