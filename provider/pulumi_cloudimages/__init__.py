@@ -24,6 +24,7 @@ from .errors import (
     TransportError,
 )
 from .image import Image
+from .outdated import OutdatedReport, find_outdated
 from .query import ImageQuery, TimeFilter
 from .selection import Selection
 from .settings import Settings
@@ -71,6 +72,7 @@ __all__ = [
     "InvalidResponseError",
     "NoMatchError",
     "NotFoundError",
+    "OutdatedReport",
     "PermissionDeniedError",
     "PinnedImage",
     "PinnedImageError",
@@ -85,6 +87,7 @@ __all__ = [
     "TokenAuth",
     "TransportError",
     "__version__",
+    "find_outdated",
     "get_images",
     "get_images_output",
 ]

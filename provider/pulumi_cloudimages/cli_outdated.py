@@ -1,0 +1,175 @@
+"""`cloudimages outdated`: the command-line door to `find_outdated`, and the report as a table, JSON or Markdown.
+
+Exit codes: 0 nothing reaches --fail-on; 1 something does; 2 bad input (a file, an option); 3 API, authentication or
+network error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.table import Table
+
+from .cli import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, _fail, _one_of, app, err, out
+from .cli_filters import _TARGET, Target
+from .errors import CloudImagesError
+from .outdated import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
+from .render import output_format
+from .states import StateDocument, StateFileError, read_state
+
+ReportFormat = Literal["table", "json", "markdown"]
+EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
+_SKIPPED_SHOWN = 5
+
+
+def _with_target(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say where to look (region, endpoint, project, --emulator, --debug), as `Target`.
+    (`cli_filters.query_options` gives them together with the filters, which mean nothing here.)"""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "target"]
+
+    @functools.wraps(command)
+    def run(**options: Any) -> Any:
+        return command(target=Target(*(options.pop(p.name) for p in _TARGET)), **options)
+
+    parameters = [*own, *_TARGET]
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
+
+
+@app.command()
+@_with_target
+def outdated(
+    ctx: typer.Context,
+    target: Target,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            help="pulumi stack export output, a terraform.tfstate, terraform show -json output, or image IDs one a "
+            "line; - or none: standard input.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            parser=_one_of(FailOn),
+            metavar="[outdated|withdrawn|gone|revoked|never]",
+            help="Exit 1 when an image has this status or a worse one (current < outdated < withdrawn < gone < "
+            "revoked); never: exit 0 whatever the report says.",
+        ),
+    ] = "outdated",
+    output: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--output",
+            "-o",
+            parser=_one_of(ReportFormat),
+            metavar="[table|json|markdown]",
+            help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, "
+            "else json.",
+        ),
+    ] = None,
+    min_age: MinAgeOption = None,
+    exclude_id: ExcludeIdOption = None,
+    exclude_file: ExcludeFileOption = None,
+) -> None:
+    """Which images do these stacks run, and are they outdated, withdrawn or gone?
+
+    Each distinct image ID is reported once, with every place that uses it. Newer means, for a PinnedImage, the
+    newest match of its own filters (what its refresh reports), and for any other image, the newest active image
+    of its lineage (same image type, platform, OS version, architecture and name with digit runs ignored; same
+    owner for private and shared images). The guards of get and latest apply to the newest: never an image
+    listed by --exclude-id or --exclude-file (those in use are reported revoked, with the reason), nor one
+    younger than --min-age.
+
+    Examples:
+
+    \b
+      pulumi stack export | cloudimages outdated --fail-on withdrawn -
+      cloudimages outdated terraform.tfstate prod.json -o markdown --min-age 7d --exclude-file revoked.txt
+    """
+    try:
+        guards = offer_guards(min_age=min_age, exclude_ids=exclude_id, exclude_file=exclude_file)
+        documents = [_read(name) for name in files or ["-"]]
+        report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
+    except CloudImagesError as exc:
+        raise _fail(exc) from None
+    _show(report, output or _default_format())
+    _note_skipped(report)
+    if report.failing(fail_on):
+        raise typer.Exit(EXIT_FAILING)
+
+
+def _read(name: str) -> StateDocument:
+    if name == "-":
+        return read_state(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        content = Path(name).read_bytes()
+    except OSError as exc:
+        raise StateFileError(name, f"cannot be read: {exc.strerror or exc}") from None
+    return read_state(content, name)
+
+
+def _default_format() -> ReportFormat:
+    return "table" if output_format(None, out) == "table" else "json"
+
+
+def _show(report: OutdatedReport, fmt: ReportFormat) -> None:
+    if fmt == "json":
+        out.file.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "markdown":
+        out.file.write(markdown(report) + "\n")
+    else:
+        out.print(_table(report))
+
+
+def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
+    image, newest = report.image, report.newest
+    age = report.age_days(outdated.checked_at)
+    first = str(report.where[0]) if report.where else ""
+    more = f" +{len(report.where) - 1} more" if len(report.where) > 1 else ""
+    newest_text = f"{newest.id} ({newest.name})" if newest else ""
+    return [report.status, report.image_id, image.name or "" if image else "", "" if age is None else str(age),
+            newest_text, str(len(report.where)), first + more]  # fmt: skip
+
+
+_COLUMNS = ("Status", "Image ID", "Name", "Age (days)", "Newest", "Refs", "Where")
+
+
+def _table(report: OutdatedReport) -> Table:
+    table = Table(header_style="bold")
+    for title in _COLUMNS:
+        table.add_column(title, overflow="fold", no_wrap=title == "Image ID")
+    for image in report.images:
+        table.add_row(*_row(image, report))
+    return table
+
+
+def markdown(report: OutdatedReport) -> str:
+    """The report as a Markdown table (for a pull request or `$GITHUB_STEP_SUMMARY`)."""
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    for image in report.images:
+        cells = [cell.replace("|", "\\|") for cell in _row(image, report)]
+        cells[1] = f"`{cells[1]}`"
+        lines.append("| " + " | ".join(cells) + " |")
+    if not report.images:
+        lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))
+    return "\n".join(lines)
+
+
+def _note_skipped(report: OutdatedReport) -> None:
+    """Values under an image ID key that were not read: said on stderr, so that the output stays parseable."""
+    for item in report.skipped[:_SKIPPED_SHOWN]:
+        err.print(f"note: {item.where}: {item.reason}", highlight=False, markup=False, soft_wrap=True)
+    if len(report.skipped) > _SKIPPED_SHOWN:
+        err.print(f"note: and {len(report.skipped) - _SKIPPED_SHOWN} more values not read", highlight=False)
