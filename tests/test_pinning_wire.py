@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -75,13 +76,19 @@ def failure(method: Any, request: Any) -> str:
     return str(raised.value.details())
 
 
-def test_unknown_inputs_anywhere_are_not_check_failures_and_may_change(emulator: Emulator) -> None:
+@contextmanager
+def pinned_by_the_server(emulator: Emulator) -> Iterator[tuple[Any, dict[str, Any], Any]]:
+    """A dynamic provider server configured with the stack's config, and a PinnedImage it created: the stub,
+    the inputs and the CreateResponse."""
     config = stack_config(emulator)
     inputs = registered(config, keepers={"rollout": "1"}, **ARGS)
     with provider_process([sys.executable, "-m", "pulumi.dynamic"]) as server:
-        rpc = server.stub
-        rpc.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False))
-        created = rpc.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(inputs)))
+        server.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False))
+        yield server.stub, inputs, server.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(inputs)))
+
+
+def test_unknown_inputs_anywhere_are_not_check_failures_and_may_change(emulator: Emulator) -> None:
+    with pinned_by_the_server(emulator) as (rpc, inputs, created):
         before = len(emulator.requests)
         for unknown in (
             {"platform": UNKNOWN},  # a filter
@@ -98,12 +105,7 @@ def test_unknown_inputs_anywhere_are_not_check_failures_and_may_change(emulator:
 
 
 def test_a_state_from_another_version_keeps_the_pin(emulator: Emulator) -> None:
-    config = stack_config(emulator)
-    inputs = registered(config, keepers={"rollout": "1"}, **ARGS)
-    with provider_process([sys.executable, "-m", "pulumi.dynamic"]) as server:
-        rpc = server.stub
-        rpc.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False))
-        created = rpc.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(inputs)))
+    with pinned_by_the_server(emulator) as (rpc, inputs, created):
         state = {**plain(created.properties), "foo": "bar", "pinned_by": {"version": "9.0"}}  # unknown keys
         diff = rpc.Diff(provider_pb2.DiffRequest(urn=URN, id=created.id, olds=struct(state), news=struct(inputs)))
         assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE

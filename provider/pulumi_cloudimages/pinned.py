@@ -48,14 +48,13 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         return {}  # settings live in the provider's process only, never in the state
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
-        # The server deserialises Configure's args without keeping unknowns: a value not known yet arrives as
-        # an Unknown (in a preview), or as a key whose value is None (a secret one); a plain one is dropped.
-        given: Mapping[str, Any] = getattr(req.config, "_props", {})
+        # `pulumi/dynamic/__main__.py` deserialises Configure's args without keeping unknowns: a value not known
+        # yet arrives as an Unknown (in a preview), or as a key holding None (a secret one, once unwrapped; read
+        # from the raw map, `Config.get` cannot tell it from an unset key); a plain one is dropped before us.
+        raw: Mapping[str, Any] = getattr(req.config, "_props", {})
+        keys = {key: f"{PACKAGE}:{key}" for key in CONFIG_KEYS}
         self._config = {
-            key: UNKNOWN
-            if f"{PACKAGE}:{key}" in given and given[f"{PACKAGE}:{key}"] is None
-            else req.config.get(f"{PACKAGE}:{key}")
-            for key in CONFIG_KEYS
+            key: UNKNOWN if full in raw and raw[full] is None else req.config.get(full) for key, full in keys.items()
         }
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
