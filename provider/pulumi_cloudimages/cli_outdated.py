@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from .cli import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, _fail, _one_of, app, err, out
+from . import cli
+from .cli import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, _fail, _one_of, err, out
 from .cli_filters import _TARGET, Target
 from .errors import CloudImagesError
 from .outdated import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
@@ -45,7 +46,6 @@ def _with_target(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-@app.command()
 @_with_target
 def outdated(
     ctx: typer.Context,
@@ -53,7 +53,7 @@ def outdated(
     files: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[FILE]...",
+            metavar="FILE",
             help="pulumi stack export output, a terraform.tfstate, terraform show -json output, or image IDs one a "
             "line; - or none: standard input.",
             show_default=False,
@@ -173,3 +173,15 @@ def _note_skipped(report: OutdatedReport) -> None:
         err.print(f"note: {item.where}: {item.reason}", highlight=False, markup=False, soft_wrap=True)
     if len(report.skipped) > _SKIPPED_SHOWN:
         err.print(f"note: and {len(report.skipped) - _SKIPPED_SHOWN} more values not read", highlight=False)
+
+
+def _register() -> None:
+    """`outdated` on the command line's app, and, when `python -m pulumi_cloudimages.cli` runs cli.py as
+    `__main__` (a second copy of that module, whose end imports this one), on that copy's app too."""
+    main = sys.modules["__main__"]
+    running = getattr(getattr(main, "__spec__", None), "name", None) == cli.__name__
+    for module in (cli, main) if running else (cli,):
+        module.app.command()(outdated)
+
+
+_register()

@@ -139,7 +139,7 @@ class Lineage:
     os_version: str | None
     architecture: str
     owner: str | None  # for private and shared images only
-    name_pattern: str
+    name_pattern: str  # the name with each run of digits written #
 
     @classmethod
     def of(cls, image: Image) -> Lineage:
@@ -160,7 +160,7 @@ class Lineage:
 
     def describe(self) -> dict[str, Any]:
         described = {"__imagetype": self.imagetype, "__platform": self.platform, "__os_version": self.os_version,
-                     "architecture": self.architecture, "name": self.name_pattern + "  (# = any digits)"}  # fmt: skip
+                     "architecture": self.architecture, "name_pattern": self.name_pattern}  # fmt: skip
         return {**described, "owner": self.owner} if self.owner else described
 
 
