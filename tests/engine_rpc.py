@@ -19,6 +19,8 @@ from pulumi.runtime.proto import provider_pb2_grpc
 # How the engine marks a secret value inside a Struct.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# The engine takes answers of up to 400 MiB (sdk/go/common/util/rpcutil: maxRPCMessageSize), not grpc's 4 MiB.
+ENGINE_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def provider_process(command: Sequence[str], env: Mapping[str, str] | None = Non
     assert port.isdigit(), (
         f"expected the port alone on the first line, got {port!r}: {process.stderr.read() if process.stderr else ''}"
     )
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=ENGINE_CHANNEL_OPTIONS)
     try:
         yield Provider(process, provider_pb2_grpc.ResourceProviderStub(channel), time.perf_counter() - started)
     finally:

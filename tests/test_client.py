@@ -27,9 +27,12 @@ from pulumi_cloudimages import (
     PermissionDeniedError,
     ProjectDiscoveryError,
     RateLimitedError,
+    Selection,
     ServerError,
+    Settings,
     TransportError,
 )
+from pulumi_cloudimages.emulator import Emulator
 from pulumi_cloudimages.project import ProjectLookup
 
 SK = "SECRET-KEY-VALUE-0123456789"
@@ -445,3 +448,51 @@ def test_the_logger_tells_requests_retries_and_signing_but_no_secret(caplog: pyt
     assert "-> 200 in" in text and "canonical request:\nGET\n/v2/cloudimages/\nlimit=500&name=x\n" in text
     assert "x-security-token:***" in text and "string to sign:\nSDK-HMAC-SHA256\n" in text
     assert SK not in text and "STS-TOKEN-VALUE" not in text
+
+
+GOLD_UBUNTU = ImageQuery(imagetype="gold", platform="Ubuntu")
+
+
+def test_the_async_clients_of_a_loop_are_bounded_and_those_dropped_are_closed() -> None:
+    from pulumi_cloudimages import lookup as lookups
+
+    seen: list[AsyncImsClient] = []
+
+    async def distinct_settings(emulator: Emulator) -> None:
+        loop_clients = lookups._loop_clients
+        for n in range(3 * lookups.CLIENTS_KEPT):  # as a plugin asked with a new endpoint each time
+            settings = Settings.resolve(env={}, endpoint=f"{emulator.url}/", project_id=f"project-{n}")
+            await lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), settings)
+            clients = loop_clients[asyncio.get_running_loop()]
+            seen.extend(client for client in clients.kept.values() if client not in seen)
+            assert len(clients.kept) <= lookups.CLIENTS_KEPT and clients.dropped == []
+        kept = list(loop_clients[asyncio.get_running_loop()].kept.values())
+        assert len(seen) == 3 * lookups.CLIENTS_KEPT
+        assert all(client._http.is_closed for client in seen if client not in kept)
+        assert not any(client._http.is_closed for client in kept)
+
+    with Emulator() as emulator:
+        asyncio.run(distinct_settings(emulator))
+    assert all(client._http.is_closed for client in seen)  # the rest at the loop's end
+
+
+def test_a_client_dropped_while_a_lookup_uses_it_is_closed_after_that_lookup() -> None:
+    from pulumi_cloudimages import lookup as lookups
+
+    async def crowded(emulator: Emulator) -> None:
+        first = Settings.resolve(env={}, endpoint=emulator.url, project_id="project-first")
+        slow = asyncio.ensure_future(lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), first))
+        await asyncio.sleep(0.1)  # the slow lookup is waiting on the service with its client
+        clients = lookups._loop_clients[asyncio.get_running_loop()]
+        in_use = clients.kept.get_recent(first)
+        assert in_use is not None
+        for n in range(lookups.CLIENTS_KEPT):  # push it out of the cache meanwhile
+            settings = Settings.resolve(env={}, endpoint=emulator.url, project_id=f"project-{n}")
+            await lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), settings)
+        assert in_use in clients.dropped and not in_use._http.is_closed
+        assert (await slow).images  # it finished on its own client
+        assert in_use._http.is_closed and clients.dropped == []
+
+    with Emulator() as emulator:
+        emulator.inject("delay", seconds=1.0)
+        asyncio.run(crowded(emulator))
