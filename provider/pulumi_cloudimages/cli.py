@@ -299,6 +299,9 @@ def serve(
         raise _fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from None
 
 
+from . import cli_outdated  # noqa: E402, F401  (registers `outdated` on app; it needs this module's helpers)
+
+
 def main() -> None:
     app()
 
