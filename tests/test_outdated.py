@@ -237,7 +237,7 @@ def test_cli_json_when_piped_and_exit_codes_by_fail_on(ims: Emulator) -> None:
     result = cli(*files, *target)
     assert result.exit_code == 1, result.output  # --fail-on outdated: something is outdated
     assert len(json.loads(result.stdout)) == 10
-    assert "outputs.imageId: a secret: its value is encrypted in the export" in result.stderr
+    assert "Instance::vault outputs.imageId: a secret: not read" in result.stderr
     assert cli(*files, *target, "--fail-on", "never").exit_code == 0
     assert cli(*files, *target, "--fail-on", "gone").exit_code == 1  # an ID in images.txt is gone
     assert cli(str(FILES[0]), *target, "--fail-on", "withdrawn").exit_code == 0  # only current and outdated
@@ -293,6 +293,9 @@ def test_cli_empty_input_and_missing_file_exit_2(ims: Emulator) -> None:
     assert missing.exit_code == 2 and "error: no-such-state.json: cannot be read: No such file" in missing.stderr
     bad_option = cli(str(FILES[3]), "--endpoint", ims.url, "--fail-on", "sometimes")
     assert bad_option.exit_code == 2 and "'sometimes' is not one of 'outdated'" in bad_option.stderr
+    soak = cli(str(FILES[3]), "--endpoint", ims.url, "--min-age", "soon")
+    assert soak.exit_code == 2 and soak.stderr.startswith("error: invalid selection: --min-age='soon': expected")
+    assert not [entry for entry in ims.requests if entry.path == "/v2/cloudimages"]  # all refused before asking
 
 
 def test_cli_service_errors_exit_3() -> None:

@@ -234,7 +234,7 @@ async def afind_outdated(
 ) -> OutdatedReport:
     """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
     event loop."""
-    if not (isinstance(concurrency, int) and concurrency >= 1):
+    if not (isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1):
         raise InvalidQueryError(f"concurrency={shown(concurrency)}: expected a whole number, 1 or more")
     settings = settings or Settings.resolve(**options)
     guards = guards or Selection()
@@ -277,7 +277,7 @@ def _pin_lookups(
             continue
         try:
             query, selection, _overrides = split_arguments(reference.pin or {})  # the caller's settings are used
-        except InvalidQueryError as exc:  # a secret or a value this version refuses: the lineage decides instead
+        except InvalidQueryError as exc:  # a value this version refuses: the lineage decides instead
             skipped.append(Skipped(reference.where, f"PinnedImage arguments not usable ({exc}): judged by lineage"))
             continue
         update: dict[str, Any] = {"most_recent": True}

@@ -3,7 +3,7 @@
 Recognised by content, never by file name:
 - a Pulumi state export (`pulumi stack export`): `{"version": 3, "deployment": {"resources": [{"urn", "type",
   "inputs", "outputs"}]}}`; a secret is `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-  "ciphertext": ...}` (or `"plaintext"`, the value as JSON text, after `--show-secrets`);
+  "ciphertext": ...}` (or `"plaintext"`, after `--show-secrets`);
 - a Terraform state, format version 4 (`terraform.tfstate`, `terraform state pull`):
   `resources[].instances[].attributes`, with `module` and `index_key` making the address;
 - `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively;
@@ -12,7 +12,9 @@ Recognised by content, never by file name:
 A reference is every value under a key `image_id` or `imageId`, at any depth, that is an image ID, and every
 `PinnedImage` (the dynamic resource, and the provider plugin's `cloudimages:index:PinnedImage`), which also
 carries the filters and selection that its refresh would look up again. A value that cannot be read (a secret, or
-not an image ID) is recorded as skipped, with where it was.
+not an image ID) is recorded as skipped, with where it was. A secret is never read, even when the export shows it:
+what the caller marked secret must not appear in a report; a PinnedImage with a secret argument is judged by its
+lineage instead of by its lookup.
 """
 
 from __future__ import annotations
@@ -182,9 +184,14 @@ def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
             raise StateFileError(name, f"deployment.resources[{index}] has no urn: not a Pulumi export")
         outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
         pin = _pin(str(resource.get("type", "")), outputs)
+        secret = sorted(key for key, value in (pin or {}).items() if _is_secret(value))
+        if secret:
+            why = f"PinnedImage argument {', '.join(secret)} is secret: the image is judged by its lineage"
+            found.skipped.append(Skipped(Where(name, urn, "outputs"), why))
+            pin = {}
         if pin is not None:
             key = "image_id" if "image_id" in outputs else "imageId"
-            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin)
+            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None)
             continue
         _add_found(found, name, urn, [("outputs", outputs), ("inputs", inputs)])
     return found
@@ -262,14 +269,8 @@ def _add_values(
 ) -> list[Reference]:
     """Record the value found under an image ID key: a reference, or why it was skipped."""
     if _is_secret(value):
-        if "plaintext" not in value:
-            found.skipped.append(Skipped(where, "a secret: its value is encrypted in the export"))
-            return []
-        try:
-            value = json.loads(value["plaintext"])
-        except (TypeError, json.JSONDecodeError):
-            found.skipped.append(Skipped(where, "a secret whose plaintext is not JSON"))
-            return []
+        found.skipped.append(Skipped(where, "a secret: not read"))
+        return []
     if value is None or value == "":
         return []  # an attribute left unset
     if isinstance(value, str) and IMAGE_ID.fullmatch(value):
