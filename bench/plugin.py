@@ -5,13 +5,18 @@
    nothing is answered from a cache: the plugin's Invoke over gRPC, timed at the caller as the engine
    would see it, beside the same lookup in-process (the core that `get_images` runs). Target: the plugin
    adds at most 5 ms per Invoke. Two sizes: one image (`id`), and every gold image (`returnAll`, ~100
-   images with all their attributes to marshal).
+   images with all their attributes to marshal). The plugin runs the selection's own work on a worker
+   thread (so that its event loop stays free): the cost of one such hop is printed beside.
+3. Memory: the plugin's RSS before and after 3,000 invokes, each with an `endpoint` argument of its own
+   (each a client of its own, which the plugin keeps only while among the most recently used).
+   Target: within +50 MB.
 
     uv run python bench/plugin.py
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -19,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,7 @@ from pulumi_cloudimages.lookup import lookup
 PLUGIN = os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")
 STARTS = 7
 LOOKUPS = 60
+ENDPOINTS = 3000
 
 
 def start_plugin() -> tuple[subprocess.Popen[str], str, float]:
@@ -61,6 +68,43 @@ def timed(call: Callable[[], Any]) -> float:
     started = time.perf_counter()
     call()
     return time.perf_counter() - started
+
+
+def rss_mb(pid: int) -> float:
+    """The resident set of process `pid`, in MB (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+
+def thread_hops(count: int = 2000) -> list[float]:
+    """Seconds per `asyncio.to_thread` round trip with nothing to do: what moving a step off the loop costs."""
+
+    async def hops() -> list[float]:
+        await asyncio.to_thread(int)  # the worker thread started
+        return [await timed_async(lambda: asyncio.to_thread(int)) for _ in range(count)]
+
+    return asyncio.run(hops())
+
+
+async def timed_async(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    await call()
+    return time.perf_counter() - started
+
+
+def distinct_endpoints(stub: Any, url: str) -> None:
+    """`ENDPOINTS` invokes, each with an endpoint of its own (a path under the emulator's: 404, which is fine)."""
+    request = provider_pb2.InvokeRequest
+    args = [struct({"id": "x", "endpoint": f"{url}/tenant-{n}"}) for n in range(ENDPOINTS)]
+
+    def call(one: struct_pb2.Struct) -> None:
+        try:
+            stub.Invoke(request(tok="cloudimages:index:getImages", args=one), timeout=30)
+        except grpc.RpcError as exc:
+            assert "HTTP 404" in str(exc.details()), exc.details()  # type: ignore[attr-defined]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(call, args))
 
 
 def main() -> None:
@@ -108,6 +152,9 @@ def main() -> None:
                 )
                 for b in bounds
             ]
+            rss_before = rss_mb(process.pid)
+            distinct_endpoints(stub, url)
+            rss_after = rss_mb(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -123,6 +170,11 @@ def main() -> None:
                                              ("every gold image", plugin_all, in_process_all)):  # fmt: skip
         added = (median(plugin_times) - median(local_times)) * 1000
         print(f"added by the plugin, {label}: {added:+.2f} ms per Invoke (target <= 5 ms)")
+    print(figures("of which one step on a worker thread", thread_hops(), 1e6, "us"))
+    print()
+    print(f"plugin RSS before {ENDPOINTS} invokes with distinct endpoints: {rss_before:8.1f} MB")
+    print(f"plugin RSS after them:{'':<33}{rss_after:8.1f} MB")
+    print(f"grown by {rss_after - rss_before:+.1f} MB (target <= +50 MB)")
 
 
 if __name__ == "__main__":

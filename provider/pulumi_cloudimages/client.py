@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
+from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -49,6 +51,13 @@ def _images_url(query: ImageQuery) -> str:
     return f"{IMAGES_PATH}?{canonical_query(query.to_params())}"
 
 
+@cache
+def _tls(insecure: bool) -> ssl.SSLContext | bool:
+    """What clients verify certificates with: httpx's default context (certifi's CAs, or `SSL_CERT_FILE`),
+    built once and shared: each build loads some 150 CA certificates, a megabyte and milliseconds per client."""
+    return False if insecure else httpx.create_ssl_context()
+
+
 class _ClientBase:
     def __init__(
         self,
@@ -74,7 +83,7 @@ class _ClientBase:
             "auth": self._auth,
             "headers": {"User-Agent": USER_AGENT, **self.settings.anonymous_headers()},
             "timeout": self._timeout,
-            "verify": not self.settings.insecure,
+            "verify": _tls(self.settings.insecure),
         }
 
     @staticmethod

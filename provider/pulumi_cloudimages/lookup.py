@@ -77,8 +77,8 @@ class _AsyncClients:
 
     async def _close_unused(self) -> None:
         unused = [client for client in self.dropped if not self.users[client]]
+        self.dropped[:] = [client for client in self.dropped if self.users[client]]  # before any await
         for client in unused:
-            self.dropped.remove(client)
             del self.users[client]
             await client.aclose()
 

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 import grpc
 import grpc.aio
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
@@ -284,7 +284,7 @@ def _type_in(urn: str) -> str:
 
 _Request = TypeVar("_Request")
 _Response = TypeVar("_Response")
-_Handler = Callable[[Any, _Request, grpc.aio.ServicerContext], Awaitable[_Response]]
+_Handler = Callable[[Any, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]
 
 
 def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Response]:
@@ -292,7 +292,7 @@ def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Resp
     unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret."""
 
     @functools.wraps(method)
-    async def answer(self: _Servicer, request: _Request, context: grpc.aio.ServicerContext) -> _Response:
+    async def answer(self: _Servicer, request: _Request, context: grpc.aio.ServicerContext[Any, Any]) -> _Response:
         try:
             return await method(self, request, context)
         except Refused as exc:
@@ -383,8 +383,8 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
 
-def _not_served(method: str) -> Callable[[_Servicer, Any, grpc.aio.ServicerContext], Awaitable[None]]:
-    async def refuse(self: _Servicer, request: Any, context: grpc.aio.ServicerContext) -> None:
+def _not_served(method: str) -> Callable[[_Servicer, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[None]]:
+    async def refuse(self: _Servicer, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"the {PACKAGE} provider does not implement {method}")
 
     return refuse
