@@ -302,7 +302,7 @@ def test_cli_service_errors_exit_3() -> None:
     with Emulator(credentials=["AK1:SK1:" + PROJECT_A]) as locked:  # unsigned requests get 401
         result = cli(str(FILES[3]), "--endpoint", locked.url, "--project-id", PROJECT_A)
     assert result.exit_code == 3
-    assert result.stderr.startswith("error: HTTP 401 APIGW.0301")
+    assert result.stderr.splitlines()[-1].startswith("error: HTTP 401 APIGW.0301")
 
 
 def test_the_command_as_a_user_runs_it_in_ci() -> None:
