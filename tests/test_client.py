@@ -501,3 +501,17 @@ def test_a_client_dropped_while_a_lookup_uses_it_is_closed_after_that_lookup() -
     with Emulator() as emulator:
         emulator.inject("delay", seconds=1.0)
         asyncio.run(crowded(emulator))
+
+
+def test_kept_results_are_bounded_by_the_images_they_hold() -> None:
+    from pulumi_cloudimages.lookup import IMAGES_KEPT, _Bounded, _results
+
+    kept: _Bounded[str, list[int]] = _Bounded(5, weight=len)
+    kept.put("a", [1, 2, 3])
+    kept.put("b", [1, 2])
+    assert list(kept) == ["a", "b"] and kept.load == 5
+    kept.put("c", [1])
+    assert list(kept) == ["b", "c"] and kept.load == 3
+    kept.put("whole catalog", list(range(9)))  # the newest is kept even alone past the bound
+    assert list(kept) == ["whole catalog"] and kept.load == 9
+    assert _results.size == IMAGES_KEPT

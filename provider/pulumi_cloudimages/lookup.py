@@ -7,7 +7,8 @@ one per service and credentials for the synchronous client, and for the asynchro
 loop as well, closed when that loop shuts down (the end of `asyncio.run`). Both caches keep the
 `CLIENTS_KEPT` most recently used and close those they drop (an async one once no lookup uses it):
 each client holds a TLS context and a connection pool, some megabytes, and a provider plugin asked
-for thousands of distinct endpoints must not keep them all.
+for thousands of distinct endpoints must not keep them all. Results are kept while they hold no more
+than `IMAGES_KEPT` images in all.
 
 The async driver runs the flow's own work (the regex, the sorting of a listing) on a worker thread,
 so that a large listing never stalls the event loop that serves other callers.
@@ -28,7 +29,8 @@ from .query import ImageQuery
 from .selection import Choice, Fetch, Flow, Selection, lookup_flow
 from .settings import Settings
 
-RESULTS_KEPT = 1024
+# Results are kept by the images they hold (a `return_all` of a whole catalog is thousands): some 100 MB at most.
+IMAGES_KEPT = 20_000
 CLIENTS_KEPT = 16
 
 K = TypeVar("K")
@@ -36,11 +38,14 @@ V = TypeVar("V")
 
 
 class _Bounded(OrderedDict[K, V], Generic[K, V]):
-    """A dict that forgets its least recently used entries past `size`, handing each to `evicted`."""
+    """A dict that forgets its least recently used entries while their total `weight` (1 each unless said
+    otherwise) is past `size`, handing each to `evicted`."""
 
-    def __init__(self, size: int, evicted: Callable[[V], object] = lambda _: None) -> None:
+    def __init__(
+        self, size: int, evicted: Callable[[V], object] = lambda _: None, weight: Callable[[V], int] = lambda _: 1
+    ) -> None:
         super().__init__()
-        self.size, self.evicted = size, evicted
+        self.size, self.evicted, self.weight, self.load = size, evicted, weight, 0
 
     def get_recent(self, key: K) -> V | None:
         if key in self:
@@ -49,11 +54,20 @@ class _Bounded(OrderedDict[K, V], Generic[K, V]):
         return None
 
     def put(self, key: K, value: V) -> V:
+        if key in self:
+            self.load -= self.weight(self[key])
         self[key] = value
         self.move_to_end(key)
-        while len(self) > self.size:
-            self.evicted(self.popitem(last=False)[1])
+        self.load += self.weight(value)
+        while self.load > self.size and len(self) > 1:
+            dropped = self.popitem(last=False)[1]
+            self.load -= self.weight(dropped)
+            self.evicted(dropped)
         return value
+
+    def clear(self) -> None:
+        super().clear()
+        self.load = 0
 
 
 class _AsyncClients:
@@ -89,7 +103,7 @@ class _AsyncClients:
         self.dropped.clear()
 
 
-_results: _Bounded[Hashable, Choice] = _Bounded(RESULTS_KEPT)
+_results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: 1 + len(choice.images))
 _running: dict[Hashable, asyncio.Task[Choice]] = {}
 _clients: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, lambda client: client.close())
 _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncClients] = weakref.WeakKeyDictionary()
