@@ -315,7 +315,8 @@ def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Resp
 
 class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     """Pulumi's `ResourceProvider` protocol: config, the schema and `getImages` served; CRUD of the types in
-    `RESOURCES`; everything else (Construct, Call, other types) refused with UNIMPLEMENTED, naming what."""
+    `RESOURCES` (set below the class); everything else (Construct, Call, other types) refused with
+    UNIMPLEMENTED, naming what."""
 
     def __init__(self, provider: CloudImagesProvider) -> None:
         self.provider = provider
@@ -351,30 +352,6 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
         return await self.provider.invoke(request.tok, Given.read(request.args))
 
     @_answered
-    async def Check(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
-        return await _resource(request).check(request)
-
-    @_answered
-    async def Diff(self, request: proto.DiffRequest, context: Any) -> proto.DiffResponse:
-        return await _resource(request).diff(request)
-
-    @_answered
-    async def Create(self, request: proto.CreateRequest, context: Any) -> proto.CreateResponse:
-        return await _resource(request).create(request)
-
-    @_answered
-    async def Read(self, request: proto.ReadRequest, context: Any) -> proto.ReadResponse:
-        return await _resource(request).read(request)
-
-    @_answered
-    async def Update(self, request: proto.UpdateRequest, context: Any) -> proto.UpdateResponse:
-        return await _resource(request).update(request)
-
-    @_answered
-    async def Delete(self, request: proto.DeleteRequest, context: Any) -> empty_pb2.Empty:
-        return await _resource(request).delete(request)
-
-    @_answered
     async def Construct(self, request: proto.ConstructRequest, context: Any) -> proto.ConstructResponse:
         raise Refused(
             grpc.StatusCode.UNIMPLEMENTED,
@@ -388,6 +365,19 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
             f"the {PACKAGE} provider has no methods: it cannot call {shown(request.tok)}; {FUNCTION} is a "
             "function (an invoke)",
         )
+
+
+def _to_resource(method: str) -> _Handler[Any, Any]:
+    async def serve(self: _Servicer, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        return await getattr(_resource(request), method.lower())(request)
+
+    serve.__name__ = method
+    return _answered(serve)
+
+
+# The engine's CRUD calls: each to the resource of the request's type (`RESOURCES`), UNIMPLEMENTED without one.
+for _method in ("Check", "Diff", "Create", "Read", "Update", "Delete"):
+    setattr(_Servicer, _method, _to_resource(_method))
 
 
 def _not_served(method: str) -> Callable[[_Servicer, Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[None]]:
