@@ -103,7 +103,7 @@ class _AsyncClients:
         self.dropped.clear()
 
 
-_results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: 1 + len(choice.images))
+_results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: max(1, len(choice.images)))
 _running: dict[Hashable, asyncio.Task[Choice]] = {}
 _clients: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, lambda client: client.close())
 _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncClients] = weakref.WeakKeyDictionary()
