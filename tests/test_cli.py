@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pty
 import re
@@ -254,6 +255,39 @@ def test_debug_shows_requests_and_signing_on_stderr_without_secrets() -> None:
     assert result.exit_code == 0 and result.stdout.strip() == WIRE["Fedora 38 64bit 20231117"]["id"]
     assert "debug: canonical request:" in result.stderr and "debug: string to sign:" in result.stderr
     assert "-> 200 in" in result.stderr and "SK-CLI-SECRET" not in result.stderr
+
+
+def test_debug_logs_to_its_own_command_only() -> None:
+    """A test runner, as here, gives each command a stderr of its own and closes it after: a --debug log left on
+    it would fail every later command's records with "--- Logging error ---"."""
+    package = logging.getLogger("pulumi_cloudimages")
+    before = (list(package.handlers), package.level)
+    name = "Fedora 38 64bit 20231117"
+    with Emulator(credentials=["AK:SK:" + PROJECT_A]) as closed:  # unsigned requests get 401
+        refused = cli("get", "--endpoint", closed.url, "--project-id", PROJECT_A, "--name", name, "--debug")
+    second = cli("get", "--emulator", "--name", name, "--debug", "-o", "ids")
+    plain = cli("get", "--emulator", "--name", name, "-o", "ids")
+    assert refused.exit_code == 3 and "-> 401 in" in refused.stderr and "error: HTTP 401" in refused.stderr
+    assert second.exit_code == 0 and second.stdout.strip() == WIRE[name]["id"]
+    assert "Logging error" not in second.stderr and "Traceback" not in second.stderr
+    [request] = second.stderr.splitlines()  # one lookup, logged once
+    assert request.startswith("debug: GET /v2/cloudimages?") and "-> 200 in" in request
+    assert plain.exit_code == 0 and plain.stderr == ""
+    assert (list(package.handlers), package.level) == before
+
+
+def test_run_as_a_module_the_command_line_is_loaded_once() -> None:
+    """`python -m pulumi_cloudimages.cli` runs cli.py as `__main__`: were it imported again (by a module it imports),
+    that second copy would hold an app of its own, and commands registered there would be missing here."""
+    command = [sys.executable, "-X", "importtime", "-m", "pulumi_cloudimages.cli", "--help"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    imported = [
+        line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    ]
+    assert "pulumi_cloudimages.cli_outdated" in imported and "pulumi_cloudimages.cli" not in imported
+    listed = [line.split()[0] for line in result.stdout.partition("Commands:")[2].splitlines() if line.strip()]
+    assert listed == ["list", "get", "latest", "serve", "outdated"]
 
 
 def test_a_failed_project_discovery_says_which_option_skips_it() -> None:

@@ -5,6 +5,7 @@ Marketplace image goes off the shelf."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from pulumi.automation import Deployment
 from typer.testing import CliRunner
 
 from pulumi_cloudimages import find_outdated
-from pulumi_cloudimages.cli import app, out
+from pulumi_cloudimages.cli import app
+from pulumi_cloudimages.cli_common import out
 from pulumi_cloudimages.emulator import PROJECT_A, Catalog, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.errors import InvalidQueryError
@@ -302,7 +304,12 @@ def test_cli_service_errors_exit_3() -> None:
     with Emulator(credentials=["AK1:SK1:" + PROJECT_A]) as locked:  # unsigned requests get 401
         result = cli(str(FILES[3]), "--endpoint", locked.url, "--project-id", PROJECT_A)
     assert result.exit_code == 3
-    assert result.stderr.splitlines()[-1].startswith("error: HTTP 401 APIGW.0301")
+    expected = (  # the whole of stderr: one line; the ID asked first and the request ID vary
+        r"error: HTTP 401 APIGW\.0301: Incorrect IAM authentication information: "
+        r"the Authorization header is missing or not SDK-HMAC-SHA256 "
+        r"\(request: GET /v2/cloudimages\?id=[0-9a-f-]{36}&limit=500, request ID [0-9a-f]{32}\)\n"
+    )
+    assert re.fullmatch(expected, result.stderr), result.stderr
 
 
 def test_the_command_as_a_user_runs_it_in_ci() -> None:

@@ -7,27 +7,25 @@ Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from .arguments import split_arguments
-from .cli_filters import CLI_WORDS, Target, query_options
+from .cli_common import ExcludeFileOption, ExcludeIdOption, MinAgeOption, err, fail, in_options, one_of, out, tell
+from .cli_filters import Target, query_options
+from .cli_outdated import outdated
 from .client import ImsClient
 from .emulator.catalog import CatalogError
 from .emulator.state import Credential
-from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
+from .errors import CloudImagesError, InvalidQueryError
 from .image import Image
 from .lookup import lookup
 from .name_regex import compile_name_regex, name_matches
-from .naming import option, rephrase
-from .query import FILTER_NAMES, ImageQuery
+from .query import ImageQuery
 from .render import OutputFormat, output_format, show_groups, show_image, show_images
-from .selection import Choice, GroupBy, OrderBy, Selection
-
-EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
+from .selection import Choice, GroupBy, OrderBy
 
 app = typer.Typer(
     name="cloudimages",
@@ -42,28 +40,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-
-def _one_of(literal: Any) -> Any:
-    """Parse an option to one of a Literal's values, with a plain message for any other value."""
-    allowed = get_args(literal)
-
-    def parse(value: str) -> str:
-        if value not in allowed:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, allowed))}")
-        return value
-
-    return parse
-
 
 OutputOption = Annotated[
     OutputFormat | None,
     typer.Option(
         "--output",
         "-o",
-        parser=_one_of(OutputFormat),
+        parser=one_of(OutputFormat),
         metavar="[table|json|ids]",
         help="table, json (wire field names) or ids; default: table on a terminal, else json.",
     ),
@@ -72,21 +55,10 @@ NameRegexOption = Annotated[
     str | None,
     typer.Option(help="Keep only images whose name matches this regular expression (RE2 syntax, as Terraform's)."),
 ]
-MinAgeOption = Annotated[
-    str | None,
-    typer.Option(metavar="<7d|36h|90m>", help="Soak time: only images created at least this long ago (UTC)."),
-]
-ExcludeIdOption = Annotated[
-    list[str] | None, typer.Option("--exclude-id", metavar="<id>", help="Never choose this image (repeatable).")
-]
-ExcludeFileOption = Annotated[
-    str | None,
-    typer.Option(metavar="<file>", help="Never choose the image IDs in this file: one a line, '# reason' after."),
-]
 OrderByOption = Annotated[
     OrderBy,
     typer.Option(
-        parser=_one_of(OrderBy),
+        parser=one_of(OrderBy),
         metavar="[created|version]",
         help="created: newest first; version: highest OS version first.",
     ),
@@ -96,32 +68,6 @@ OrderByOption = Annotated[
 @app.callback()
 def _commands() -> None:
     """Find Huawei Cloud machine images, and run a local emulator of the image service."""
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    """One line on stderr, in the words of the command line, and the exit code of the kind of failure."""
-    if isinstance(exc, SelectionError):
-        code = EXIT_NO_MATCH
-    elif isinstance(exc, (InvalidQueryError, ConfigurationError, CatalogError, ValueError)):
-        code = EXIT_BAD_INPUT
-    else:
-        code = EXIT_SERVICE
-    message = exc.in_words(CLI_WORDS.where) if isinstance(exc, CloudImagesError) else str(exc)
-    if isinstance(exc, (InvalidQueryError, SelectionError)):  # settings' messages are phrased for us already
-        message = rephrase(message, _OPTION_NAMES, _option)
-    err.print(f"error: {' '.join(message.split())}", highlight=False, markup=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-# The names that messages use, and the options that set them on the command line.
-_OPTION_NAMES = (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
-
-
-_OPTION_WORDS = {"group_by": "--by", "exclude_ids": "--exclude-id"}
-
-
-def _option(name: str) -> str:
-    return _OPTION_WORDS.get(name) or option(name)
 
 
 @app.command("list")
@@ -155,9 +101,9 @@ def list_images(
         matching = [image for image in images if regex is None or name_matches(regex, image.name)]
         show_images(matching, output_format(output, out), out)
         if not matching:  # said on stderr, so that JSON output stays an empty list
-            err.print("no image matches these filters", highlight=False)
+            tell("no image matches these filters")
     except (CloudImagesError, CatalogError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 def _progress() -> Progress:
@@ -198,7 +144,7 @@ def get(
         else:
             show_image(choice.image, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 @app.command()
@@ -210,7 +156,7 @@ def latest(
     by: Annotated[
         GroupBy,
         typer.Option(
-            "--by", parser=_one_of(GroupBy), metavar="[platform|os_version]", help="Group by platform or os_version."
+            "--by", parser=one_of(GroupBy), metavar="[platform|os_version]", help="Group by platform or os_version."
         ),
     ] = "platform",
     name_regex: NameRegexOption = None,
@@ -234,7 +180,7 @@ def latest(
                          exclude_ids=exclude_id, exclude_file=exclude_file)  # fmt: skip
         show_groups(choice.groups, output_format(output, out), out)
     except (CloudImagesError, CatalogError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 def _choose(ctx: typer.Context, target: Target, filters: dict[str, Any], **selection: Any) -> Choice:
@@ -243,7 +189,7 @@ def _choose(ctx: typer.Context, target: Target, filters: dict[str, Any], **selec
     query, chosen, _ = split_arguments({**filters, **selection})
     choice = lookup(query, chosen, target.settings(ctx))
     for note in choice.notes:
-        err.print(f"note: {rephrase(note, _OPTION_NAMES, _option)}", highlight=False, markup=False, soft_wrap=True)
+        tell(f"note: {in_options(note)}")
     return choice
 
 
@@ -294,12 +240,12 @@ def serve(
                 raise ValueError(f"--credential: {exc}") from None
         run(catalog, host=host, port=port, credentials=credential or [], tokens=tokens, log_size=log_size)
     except (ValueError, CatalogError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     except OSError as exc:
-        raise _fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from None
+        raise fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from None
 
 
-from . import cli_outdated  # noqa: E402, F401  (registers `outdated` on app; it needs this module's helpers)
+app.command()(outdated)
 
 
 def main() -> None:

@@ -1,15 +1,17 @@
-"""The options every querying command shares: where to look (`--region`, `--endpoint`,
-`--project-id`, `--emulator`) and the filters, derived from `ImageQuery`: one option per filter,
-named after its Python name (`--imagetype`, `--support-kvm/--no-support-kvm`, `--created-at`),
-plus `--filter WIRE_NAME=VALUE` for anything else the service understands (`__support_s4l=true`)."""
+"""The options every querying command shares: where to look (`--region`, `--endpoint`, `--project-id`,
+`--emulator`, `--debug`: `target_options`) and, for the commands that take filters (`query_options`), the
+filters, derived from `ImageQuery`: one option per filter, named after its Python name (`--imagetype`,
+`--support-kvm/--no-support-kvm`, `--created-at`), plus `--filter WIRE_NAME=VALUE` for anything else the
+service understands (`__support_s4l=true`)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, get_args, get_origin
 
@@ -36,7 +38,7 @@ class Target:
 
     def settings(self, ctx: typer.Context) -> Settings:
         if self.debug:
-            _log_to_stderr()
+            ctx.with_resource(_log_to_stderr())  # removed when the command ends, however it ends
         endpoint = self.endpoint
         if self.emulator:
             from .emulator.server import Emulator
@@ -87,18 +89,29 @@ _TARGET = [
 ]
 
 
-_DEBUG_HANDLER_NAME = "cloudimages --debug"
+Command = Callable[..., Any]
 
 
-def _log_to_stderr() -> None:
+def target_options(command: Command) -> Command:
+    """Give a command the options that say where to look; it receives them as `target: Target`."""
+    return _gives(command, "target", _TARGET, lambda values: Target(**values))
+
+
+@contextlib.contextmanager
+def _log_to_stderr() -> Iterator[None]:
+    # On the stderr of this command: a test runner closes its stream when the command ends, and a handler left
+    # behind would write every later command's records to it ("--- Logging error ---").
     logger = logging.getLogger(__package__)
-    for old in [h for h in logger.handlers if h.get_name() == _DEBUG_HANDLER_NAME]:  # one, on today's stderr
-        logger.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
-    handler.set_name(_DEBUG_HANDLER_NAME)
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _help(name: str) -> str:
@@ -138,26 +151,38 @@ _EXTRA = inspect.Parameter(
 )
 
 
-def query_options(command: Callable[..., Any]) -> Callable[..., Any]:
+_FILTERS = [*map(_parameter, _FILTER_ORDER), _EXTRA]
+
+
+def query_options(command: Command) -> Command:
     """Give a command the target and filter options; it receives `target: Target` and `filters` (the
     filters given, for `ImageQuery`)."""
-    own = [
-        p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in ("filters", "target")
-    ]
+    return _gives(target_options(command), "filters", _FILTERS, _filters)
+
+
+def _filters(values: dict[str, Any]) -> dict[str, Any]:
+    """The filters given: options by their Python names, --filter by the wire names it names."""
+    given = {name: value for name, value in values.items() if name != _EXTRA.name and value is not None}
+    for item in values[_EXTRA.name] or []:
+        wire, sep, value = item.partition("=")
+        if not sep or not wire:
+            raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
+        given[wire] = value
+    return given
+
+
+def _gives(
+    command: Command, name: str, options: list[inspect.Parameter], make: Callable[[dict[str, Any]], Any]
+) -> Command:
+    """`command` with `options` in place of its parameter `name`, which receives `make(their values)`; typer
+    reads the options from the signature, where they follow the command's own."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != name]
 
     @functools.wraps(command)
-    def run(**options: Any) -> Any:
-        target = Target(*(options.pop(p.name) for p in _TARGET))
-        values = {name: options.pop(name) for name in ImageQuery.model_fields}
-        given = {name: value for name, value in values.items() if value is not None}
-        for item in options.pop("extra_filters") or []:
-            wire, sep, value = item.partition("=")
-            if not sep or not wire:
-                raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
-            given[wire] = value
-        return command(target=target, filters=given, **options)
+    def run(**given: Any) -> Any:
+        return command(**{name: make({p.name: given.pop(p.name) for p in options})}, **given)
 
-    parameters = [*own, *_TARGET, *map(_parameter, _FILTER_ORDER), _EXTRA]
+    parameters = [*own, *options]
     run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}  # real types, for typer's get_type_hints
     return run

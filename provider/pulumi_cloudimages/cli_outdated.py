@@ -7,20 +7,16 @@ network error.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
 
-from . import cli
-from .cli import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, _fail, _one_of, err, out
-from .cli_filters import _TARGET, Target
+from .cli_common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
+from .cli_filters import Target, target_options
 from .errors import CloudImagesError
 from .outdated import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
 from .render import output_format
@@ -31,22 +27,7 @@ EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
 _SKIPPED_SHOWN = 5
 
 
-def _with_target(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options that say where to look (region, endpoint, project, --emulator, --debug), as `Target`.
-    (`cli_filters.query_options` gives them together with the filters, which mean nothing here.)"""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "target"]
-
-    @functools.wraps(command)
-    def run(**options: Any) -> Any:
-        return command(target=Target(*(options.pop(p.name) for p in _TARGET)), **options)
-
-    parameters = [*own, *_TARGET]
-    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    run.__annotations__ = {p.name: p.annotation for p in parameters}
-    return run
-
-
-@_with_target
+@target_options
 def outdated(
     ctx: typer.Context,
     target: Target,
@@ -62,7 +43,7 @@ def outdated(
     fail_on: Annotated[
         FailOn,
         typer.Option(
-            parser=_one_of(FailOn),
+            parser=one_of(FailOn),
             metavar="[outdated|withdrawn|gone|revoked|never]",
             help="Exit 1 when an image has this status or a worse one (current < outdated < withdrawn < gone < "
             "revoked); never: exit 0 whatever the report says.",
@@ -73,7 +54,7 @@ def outdated(
         typer.Option(
             "--output",
             "-o",
-            parser=_one_of(ReportFormat),
+            parser=one_of(ReportFormat),
             metavar="[table|json|markdown]",
             help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, "
             "else json.",
@@ -103,7 +84,7 @@ def outdated(
         documents = [_read(name) for name in files or ["-"]]
         report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
     except CloudImagesError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _show(report, output or _default_format())
     _note_skipped(report)
     if report.failing(fail_on):
@@ -170,18 +151,6 @@ def markdown(report: OutdatedReport) -> str:
 def _note_skipped(report: OutdatedReport) -> None:
     """Values under an image ID key that were not read: said on stderr, so that the output stays parseable."""
     for item in report.skipped[:_SKIPPED_SHOWN]:
-        err.print(f"note: {item.where}: {item.reason}", highlight=False, markup=False, soft_wrap=True)
+        tell(f"note: {item.where}: {item.reason}")
     if len(report.skipped) > _SKIPPED_SHOWN:
-        err.print(f"note: and {len(report.skipped) - _SKIPPED_SHOWN} more values not read", highlight=False)
-
-
-def _register() -> None:
-    """`outdated` on the command line's app, and, when `python -m pulumi_cloudimages.cli` runs cli.py as
-    `__main__` (a second copy of that module, whose end imports this one), on that copy's app too."""
-    main = sys.modules["__main__"]
-    running = getattr(getattr(main, "__spec__", None), "name", None) == cli.__name__
-    for module in (cli, main) if running else (cli,):
-        module.app.command()(outdated)
-
-
-_register()
+        tell(f"note: and {len(report.skipped) - _SKIPPED_SHOWN} more values not read")

@@ -1,4 +1,5 @@
-"""The exception tree: every error the package raises is a `CloudImagesError`.
+"""The exception tree: the package raises `CloudImagesError`s, and for Pulumi programs one error more that wraps
+them (below). Most are defined here; the module of any other is named beside it.
 
 ```
 CloudImagesError
@@ -10,14 +11,22 @@ CloudImagesError
 ├── SelectionError           the images found do not give the one image asked for
 │   ├── NoMatchError             none matched (the message says which filter excluded what)
 │   └── AmbiguousMatchError      several matched and nothing said how to choose
-└── ApiError                 the service answered with an error status
-    ├── BadRequestError          400
-    ├── AuthenticationError      401
-    ├── PermissionDeniedError    403
-    ├── NotFoundError            404
-    ├── RateLimitedError         429
-    └── ServerError              5xx
+├── ApiError                 the service answered with an error status
+│   ├── BadRequestError          400
+│   ├── AuthenticationError      401
+│   ├── PermissionDeniedError    403
+│   ├── NotFoundError            404
+│   ├── RateLimitedError         429
+│   └── ServerError              5xx
+├── StateFileError           states.py, also a ValueError: a state file is of no format read here, or damaged
+├── PinnedImageError         pinning.py, also a pulumi.RunError: a PinnedImage could not be resolved or refreshed
+├── CheckFailedError         testing.py: a dynamic resource's provider refused its inputs (Check)
+└── ProgramTimeoutError      testing.py, also a TimeoutError: a program under test did not finish in time
 ```
+
+`get_images` and `get_images_output` raise `GetImagesError` (functions.py), a `pulumi.RunError` and no
+`CloudImagesError`, so that Pulumi shows its message without a traceback; its `__cause__` is the error of this
+tree, when one caused it.
 
 Messages and reprs carry what helps to act (status, code, message, request ID, the request line)
 and never a credential: signatures and tokens travel in headers, which are never included.

@@ -1,0 +1,77 @@
+"""What the commands of the command line share: the consoles, the exit codes, how a failure or a note is told
+on stderr (one line, in the command line's words), `one_of` for options that take one of a few words, and the
+guard options of `get`, `latest` and `outdated`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+
+import typer
+from rich.console import Console
+
+from .cli_filters import CLI_WORDS
+from .emulator.catalog import CatalogError
+from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
+from .naming import option, rephrase
+from .query import FILTER_NAMES
+from .selection import Selection
+
+EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def one_of(literal: Any) -> Any:
+    """Parse an option to one of a Literal's values, with a plain message for any other value."""
+    allowed = get_args(literal)
+
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, allowed))}")
+        return value
+
+    return parse
+
+
+MinAgeOption = Annotated[
+    str | None,
+    typer.Option(metavar="<7d|36h|90m>", help="Soak time: only images created at least this long ago (UTC)."),
+]
+ExcludeIdOption = Annotated[
+    list[str] | None, typer.Option("--exclude-id", metavar="<id>", help="Never choose this image (repeatable).")
+]
+ExcludeFileOption = Annotated[
+    str | None,
+    typer.Option(metavar="<file>", help="Never choose the image IDs in this file: one a line, '# reason' after."),
+]
+
+
+def tell(line: str) -> None:
+    """A line on stderr as it is (no markup, no highlighting), so that stdout stays the output."""
+    err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """One line on stderr, in the words of the command line, and the exit code of the kind of failure."""
+    if isinstance(exc, SelectionError):
+        code = EXIT_NO_MATCH
+    elif isinstance(exc, (InvalidQueryError, ConfigurationError, CatalogError, ValueError)):
+        code = EXIT_BAD_INPUT
+    else:
+        code = EXIT_SERVICE
+    message = exc.in_words(CLI_WORDS.where) if isinstance(exc, CloudImagesError) else str(exc)
+    if isinstance(exc, (InvalidQueryError, SelectionError)):  # settings' messages are phrased for us already
+        message = in_options(message)
+    tell(f"error: {' '.join(message.split())}")
+    return typer.Exit(code)
+
+
+# The names that messages use, and the options that set them on the command line.
+_OPTION_NAMES = (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
+_OPTION_WORDS = {"group_by": "--by", "exclude_ids": "--exclude-id"}
+
+
+def in_options(message: str) -> str:
+    """A message of the lookup with the Python names of filters and selection as the options that set them."""
+    return rephrase(message, _OPTION_NAMES, lambda name: _OPTION_WORDS.get(name) or option(name))
