@@ -62,11 +62,14 @@ class Provider:
 
 
 @contextmanager
-def provider_process(command: Sequence[str], env: Mapping[str, str] | None = None) -> Iterator[Provider]:
-    """`command <engine address>` started as the engine starts a plugin; terminated when the block ends."""
+def provider_process(
+    command: Sequence[str], env: Mapping[str, str] | None = None, engine: str = "127.0.0.1:1"
+) -> Iterator[Provider]:
+    """`command <engine address>` started as the engine starts a plugin; terminated when the block ends. By
+    default no engine answers at `engine`: nothing may need one."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*command, "127.0.0.1:1"],  # no engine answers there: nothing here may need one
+        [*command, engine],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

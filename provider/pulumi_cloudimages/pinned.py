@@ -140,6 +140,9 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
     """When the pin was last resolved (UTC)."""
     keepers: pulumi.Output[dict[str, str] | None]
     """The keepers as given."""
+    revoked: pulumi.Output[str | None]
+    """Why the pinned image is now on the revocation list (`exclude_ids`, `exclude_file`), as of the last refresh,
+    or None; refresh also warns. The pin stays: change a keeper to move it."""
 
     def __init__(
         self,

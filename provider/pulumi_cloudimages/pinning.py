@@ -36,9 +36,20 @@ from .redaction import redacted, secret_texts
 from .selection import Selection
 from .settings import CONFIG_KEYS, CONFIG_WORDS, SECRET_SETTINGS, Settings, settings_from_config
 
+PINNED_IMAGE = f"{PACKAGE}:index:PinnedImage"  # the resource's type token in the schema and the plugin
 KEEPERS = "keepers"
-# What create, update, refresh and import write besides the inputs.
-OUTPUTS = ("image_id", "image", "latest_id", "upgrade_available", "pinned_exists", "pinned_at")
+KEEPERS_DESCRIPTION = "A map of strings whose change resolves the image again (moves the pin)."
+# What create, update, refresh and import write besides the inputs, and what each means (the schema's words).
+OUTPUTS: dict[str, str] = {
+    "image_id": "The pinned image.",
+    "image": "The pinned image's attributes, by the keys of getImages' image; secret when an input was.",
+    "latest_id": "The newest match at the last create, update or refresh (the guards respected).",
+    "upgrade_available": "Whether latest_id differs from image_id.",
+    "pinned_exists": "Whether the pinned image was still visible at the last create, update or refresh.",
+    "pinned_at": "When the pin was last resolved (UTC).",
+    "revoked": "Why the pinned image is now on the revocation list (exclude_ids, exclude_file) as of the last "
+    "refresh, or null: the pin stays, change a keeper to move it.",
+}
 _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values(), *OUTPUTS, KEEPERS)
 _AGAIN = "change a keeper (or a filter) and run `pulumi up` to resolve the pin again"
 
@@ -152,39 +163,42 @@ class Pinning:
             **_pin(choice.image),
             "latest_id": choice.latest.id,
             "upgrade_available": choice.latest.id != choice.image.id,
+            "revoked": None,  # never chosen if it were
         }
         return self._stored(values, inputs, secret_inputs, tuple(choice.notes))
 
     def refresh(self, state: Mapping[str, Any], secret_inputs: Collection[str] = ()) -> PinState:
-        """Refresh: the pin stays; report the newest match (`latest_id`, `upgrade_available`) and whether the
-        pinned image is still visible (with a warning when it is not). Keys this version does not know are
-        kept as they are."""
+        """Refresh: the pin stays; report the newest match (`latest_id`, `upgrade_available`), whether the
+        pinned image is still visible and whether it has been put on the revocation list since (`revoked`, the
+        reason), with a warning for each. Keys this version does not know are kept as they are."""
         _damage(state, self.word, check_keepers=True)
         pinned = state["image_id"]
         with self._failing(state, secret_inputs):
             query, selection, overrides = split_arguments(_arguments(state))
             settings = self._settings(overrides)
             exists = find_image(pinned, settings) is not None
+            revoked = selection.revocation(pinned)
             try:
                 newest = lookup(query, _newest_first(selection), settings, fresh=True).latest
             except NoMatchError:
                 newest = None
         latest_id = newest.id if newest else None
-        warnings: tuple[str, ...] = ()
-        if not exists:
-            name = (state.get("image") or {}).get("name")
-            then = (
-                f"the newest match is {latest_id}: change a keeper to move the pin"
-                if latest_id
-                else "no image matches the filters any more either: change them to move the pin"
-            )
-            text = f"PinnedImage keeps image {pinned} ({shown(name)}), which is no longer visible; {then}"
-            warnings = (redacted(text, self._secret_texts(state, secret_inputs)),)
+        then = (
+            f"the newest match is {latest_id}: change a keeper to move the pin"
+            if latest_id
+            else "no image matches the filters any more either: change them to move the pin"
+        )
+        kept = f"PinnedImage keeps image {pinned} ({shown((state.get('image') or {}).get('name'))})"
+        texts = [f"{kept}, which is no longer visible; {then}"] if not exists else []
+        if revoked is not None:
+            texts.append(f"{kept}, which is now revoked: {revoked}; {then}")
         refreshed = {
             "latest_id": latest_id,
             "upgrade_available": latest_id not in (None, pinned),
             "pinned_exists": exists,
+            "revoked": revoked,
         }
+        warnings = tuple(redacted(text, self._secret_texts(state, secret_inputs)) for text in texts)
         return self._stored({**state, **refreshed}, state, secret_inputs, warnings)
 
     def adopt(self, image_id: str) -> Imported:
@@ -196,7 +210,14 @@ class Pinning:
                 where = f"{CONFIG_WORDS.where('project_id')}, {CONFIG_WORDS.where('region')}"
                 raise PinnedImageError(f"image {shown(image_id)} is not visible: check the ID, and {where}")
         inputs = {"id": image.id}
-        values = {**inputs, KEEPERS: None, **_pin(image), "latest_id": image.id, "upgrade_available": False}
+        values = {
+            **inputs,
+            KEEPERS: None,
+            **_pin(image),
+            "latest_id": image.id,
+            "upgrade_available": False,
+            "revoked": None,
+        }
         return Imported(self._stored(values, {}, ()), inputs)
 
     # --- shared ----------------------------------------------------------------------------------------

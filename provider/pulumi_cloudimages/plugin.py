@@ -1,5 +1,6 @@
-"""`pulumi-resource-cloudimages`: the provider plugin that serves `schema.json` and `getImages` to every
-Pulumi language (TypeScript, Go, C#, Java, YAML; Python programs call `get_images` in-process instead).
+"""`pulumi-resource-cloudimages`: the provider plugin that serves `schema.json`, `getImages` and the resource
+`PinnedImage` (`plugin_pinned.py`) to every Pulumi language (TypeScript, Go, C#, Java, YAML; Python programs
+call `get_images` and use the dynamic `PinnedImage` in-process instead).
 
 The engine starts it as `pulumi-resource-cloudimages <engine address>`; it prints its gRPC port alone on
 the first line of stdout, then serves Pulumi's `ResourceProvider` protocol until SIGTERM or SIGINT, which
@@ -11,8 +12,8 @@ same `alookup` chooses (concurrent identical invokes are sent once), and the res
 as the schema's outputs. Every message names what the caller wrote (argument and config key names),
 never quotes a value the caller marked secret (config or argument), and never a value not known yet.
 
-The file reads top-down: what the engine sends (`Given`), the provider (config, `getImages`), the
-resources it serves (`RESOURCES`, none yet), the gRPC servicer, and the process.
+The file reads top-down: what the engine sends (`Given`), its log, the provider (config, `getImages`), the
+resources it serves (`RESOURCES`), the gRPC servicer, and the process.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import grpc.aio
 from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 from pulumi.runtime.rpc import _special_output_value_sig as _OUTPUT_SIG
 from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
@@ -73,17 +74,26 @@ _KEY_SHOWN = 80  # characters of a property name quoted in a failure
 class Given:
     """A Struct from the engine as plain values: secrets unwrapped, whole numbers as int (the wire has only
     floats), a value not known yet (in a preview) as Pulumi's `UNKNOWN`; `secrets` are the texts by which
-    the values marked secret could appear in a message, `secret` whether any value was marked."""
+    the values marked secret could appear in a message, `secret_names` the keys whose value is or holds one."""
 
     values: dict[str, Any]
     secrets: tuple[str, ...] = ()
-    secret: bool = False
+    secret_names: frozenset[str] = frozenset()
+
+    @property
+    def secret(self) -> bool:
+        return bool(self.secret_names)
 
     @classmethod
     def read(cls, message: struct_pb2.Struct) -> Given:
         marked: list[Any] = []
-        values = {key: _plain(value, marked) for key, value in message.fields.items()}
-        return cls(values, secret_texts(marked), bool(marked))
+        values, names = {}, set()
+        for key, value in message.fields.items():
+            before = len(marked)
+            values[key] = _plain(value, marked)
+            if len(marked) > before:
+                names.add(key)
+        return cls(values, secret_texts(marked), frozenset(names))
 
 
 def _plain(value: struct_pb2.Value, marked: list[Any]) -> Any:
@@ -114,9 +124,44 @@ def _unknown(value: Any) -> bool:
     return bool(value == UNKNOWN)
 
 
+def _snake(key: str) -> str:
+    """A further support flag's Python name: `supportFooBar` -> `support_foo_bar`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
 def _short(key: str) -> str:
     """A property name as a failure names it: cut short when long (a 100,000-character key)."""
     return key if len(key) <= _KEY_SHOWN else f"{key[:_KEY_SHOWN]}... ({len(key)} characters)"
+
+
+# --- the engine: warnings for the user ---------------------------------------------------------------
+
+_LOG_TIMEOUT = 5.0  # seconds a warning may take to reach the engine
+
+
+class EngineLog:
+    """Warnings for the user, sent to the engine's `Log` RPC at the address the engine starts the plugin with,
+    tied to a resource's URN, as `pulumi.log.warn` sends a program's (`pulumi/log.py`). The experimental provider
+    server (`pulumi/provider/experimental/server.py`) keeps its engine address for Construct and Call only, so
+    there is no SDK facility to reuse. With no engine answering, the warning goes to stderr, which the engine
+    keeps in its own log. Messages come here with secrets already masked."""
+
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+        self._stub: engine_pb2_grpc.EngineStub | None = None
+
+    async def warn(self, message: str, urn: str = "") -> None:
+        if self.address:
+            if self._stub is None:  # made on the serving loop, at the first warning
+                channel = grpc.aio.insecure_channel(self.address, options=_GRPC_CHANNEL_OPTIONS)
+                self._stub = engine_pb2_grpc.EngineStub(channel)
+            request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+            try:
+                await self._stub.Log(request, timeout=_LOG_TIMEOUT)
+                return
+            except grpc.aio.AioRpcError as exc:
+                log.debug("the engine at %s did not take a warning: %s", self.address, exc.code())
+        log.warning("%s", message)
 
 
 # --- the provider: config and getImages -------------------------------------------------------------
@@ -142,10 +187,12 @@ class Failure:
 class CloudImagesProvider:
     """The provider: config checked and kept, `getImages` served."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: EngineLog | None = None) -> None:
         self.config: dict[str, Any] = {}  # config by key, as Configure passed it; secrets live here only
         self.config_secrets: tuple[str, ...] = ()  # how the config values marked secret could be quoted
+        self.secret_config: frozenset[str] = frozenset()  # the keys whose value was marked secret
         self.unknown_config: tuple[str, ...] = ()  # keys whose value is not known yet (a preview)
+        self.engine = engine or EngineLog(None)
 
     def check_config(self, news: Given) -> list[Failure]:
         failures = []
@@ -164,6 +211,7 @@ class CloudImagesProvider:
         self.unknown_config = tuple(key for key, value in given.items() if _unknown(value))
         self.config = {key: value for key, value in given.items() if key not in self.unknown_config}
         self.config_secrets = args.secrets
+        self.secret_config = args.secret_names
 
     async def invoke(self, token: str, args: Given) -> proto.InvokeResponse:
         """An invoke: the result by the schema's names, or failures for arguments the core refused."""
@@ -234,7 +282,7 @@ def _arguments(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
         elif key in ARGUMENTS:
             given[ARGUMENTS[key]] = value
         elif _EXTRA_SUPPORT_FLAG.match(key):
-            name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+            name = _snake(key)
             given[name] = value
             words.update({name: key, f"__{name}": key})
         else:
@@ -263,16 +311,17 @@ class Resource(Protocol):
     async def delete(self, request: proto.DeleteRequest) -> empty_pb2.Empty: ...
 
 
-# The resource types served, by type token (`cloudimages:index:<Name>`); the schema's `resources` match.
-RESOURCES: dict[str, Resource] = {}
+# The resource types served, by type token (`cloudimages:index:<Name>`), each made for the provider that serves
+# it; the schema's `resources` match. `plugin_pinned` adds `PinnedImage` (it builds on this module).
+RESOURCES: dict[str, Callable[[CloudImagesProvider], Resource]] = {}
 
 
-def _resource(request: Any) -> Resource:
+def _resource(resources: Mapping[str, Resource], request: Any) -> Resource:
     """The resource a CRUD request is for; UNIMPLEMENTED naming the type when the provider has none such."""
     kind = request.type or _type_in(request.urn)
-    found = RESOURCES.get(kind)
+    found = resources.get(kind)
     if found is None:
-        served = f"its resources are {', '.join(RESOURCES)}" if RESOURCES else "it has no resources"
+        served = f"its resources are {', '.join(resources)}" if resources else "it has no resources"
         raise Refused(
             grpc.StatusCode.UNIMPLEMENTED,
             f"the {PACKAGE} provider has no resource type {shown(kind)}: {served}; {FUNCTION} is a function "
@@ -320,6 +369,7 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
 
     def __init__(self, provider: CloudImagesProvider) -> None:
         self.provider = provider
+        self.resources = {kind: make(provider) for kind, make in RESOURCES.items()}
 
     async def GetPluginInfo(self, request: empty_pb2.Empty, context: Any) -> proto.PluginInfo:
         return proto.PluginInfo(version=VERSION)
@@ -345,6 +395,10 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
             variables = {k.removeprefix(prefix): v for k, v in request.variables.items() if k.startswith(prefix)}
             args = Given(variables)
         self.provider.configure(args)
+        # acceptSecrets: inputs arrive with their secret wrappers, and the engine keeps an output secret only when
+        # the answer wraps it (sdk/go/common/resource/plugin/provider_plugin.go: `KeepSecrets:
+        # protocol.acceptSecrets`; `annotateSecrets` only for providers that do not accept them).
+        # supportsPreview: Create and Update are called in a preview too (`req.Preview`), with unknowns kept.
         return proto.ConfigureResponse(acceptSecrets=True, supportsPreview=True)
 
     @_answered
@@ -369,7 +423,7 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
 
 def _to_resource(method: str) -> _Handler[Any, Any]:
     async def serve(self: _Servicer, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        return await getattr(_resource(request), method.lower())(request)
+        return await getattr(_resource(self.resources, request), method.lower())(request)
 
     serve.__name__ = method
     return _answered(serve)
@@ -435,8 +489,8 @@ def _devnull() -> Any:
     return open(os.devnull, "w")  # open for the process's life: the watchdog writes to it
 
 
-async def _serve() -> None:
-    provider = CloudImagesProvider()
+async def _serve(engine: str) -> None:
+    provider = CloudImagesProvider(EngineLog(engine))
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_Redacting(provider))
     package = logging.getLogger(__name__.rpartition(".")[0])
@@ -463,8 +517,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--logflow", action="store_true", help="accepted for the engine; logs go to the engine")
     parser.add_argument("--logtostderr", action="store_true", help="accepted for the engine")
     parser.add_argument("--tracing", help="accepted for the engine")
-    parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow; no engine call is needed
-    asyncio.run(_serve())
+    args, _ = parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow
+    from . import plugin_pinned  # noqa: F401  (registers PinnedImage in RESOURCES; it imports this module)
+
+    asyncio.run(_serve(args.engine))
 
 
 if __name__ == "__main__":

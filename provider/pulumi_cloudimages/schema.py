@@ -22,6 +22,7 @@ from ._version import VERSION
 from .arguments import ARGUMENT_NAMES, INPUT_MODELS, NOT_PINNABLE
 from .image import Image
 from .naming import FUNCTION, PACKAGE, camel, option, rephrase
+from .pinning import KEEPERS, KEEPERS_DESCRIPTION, OUTPUTS, PINNED_IMAGE
 from .query import ImageQuery, TimeFilter
 from .selection import _LISTING_ONLY as LISTING_ONLY  # refused by every lookup: no function offers them
 from .settings import SECRET_SETTINGS, Settings
@@ -152,7 +153,7 @@ def _config() -> dict[str, dict[str, Any]]:
 
 
 # Names that descriptions mention, written as the schema's readers (TypeScript, Go, C#, YAML) write them.
-_MENTIONED = (*ARGUMENT_NAMES, *Settings.model_fields, *Image.model_fields, "latest_id")
+_MENTIONED = (*ARGUMENT_NAMES, *Settings.model_fields, *Image.model_fields, *OUTPUTS)
 
 
 def _in_schema_words(node: Any) -> Any:
@@ -167,6 +168,31 @@ def _in_schema_words(node: Any) -> Any:
 
 def build_schema() -> dict[str, Any]:
     return dict(_in_schema_words(_schema()))
+
+
+def _pinned_image(inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`PinnedImage`: getImages' inputs but those that choose several images or keep a pin of their own, plus
+    the keepers; the outputs `pinning.py` writes (the state also echoes the inputs, as every provider's does)."""
+    keepers = {"type": "object", "additionalProperties": {"type": "string"}, "description": KEEPERS_DESCRIPTION}
+    types = {"image": {"$ref": f"#/types/{IMAGE_TYPE}"}, "upgrade_available": {"type": "boolean"},
+             "pinned_exists": {"type": "boolean"}}  # fmt: skip
+    outputs = {
+        camel(name): {**types.get(name, {"type": "string"}), "description": description}
+        for name, description in OUTPUTS.items()
+    }
+    left_out = {camel(name) for name in NOT_PINNABLE}
+    return {
+        "description": "An image chosen once and kept in the stack's state: a newer image never replaces servers "
+        "by surprise. A change of a filter, an option or a keeper resolves it again (an update in place); refresh "
+        "reports latestId and upgradeAvailable, and warns when the pinned image is gone or revoked. Import: "
+        "`pulumi import cloudimages:index:PinnedImage <name> <image-id>` pins that image.",
+        "inputProperties": {
+            **{name: spec for name, spec in inputs.items() if name not in left_out},
+            camel(KEEPERS): keepers,
+        },
+        "properties": {**outputs, camel(KEEPERS): keepers},
+        "required": ["imageId", "image", "upgradeAvailable", "pinnedExists", "pinnedAt"],
+    }
 
 
 def _schema() -> dict[str, Any]:
@@ -199,6 +225,7 @@ def _schema() -> dict[str, Any]:
                 "properties": image,
             },
         },
+        "resources": {PINNED_IMAGE: _pinned_image(inputs)},
         "functions": {
             FUNCTION: {
                 "description": "Find images by the filters of GET /v2/cloudimages and choose one: exactly one "
