@@ -1,8 +1,10 @@
 """Every example project, run as Pulumi would run it (the engine mocked), against the emulator, through the
-harness users have: `pulumi_cloudimages.testing.run_program`."""
+harness users have: `pulumi_cloudimages.testing.run_program`; a YAML program's resource, by driving the provider
+plugin with its inputs as the engine would."""
 
 from __future__ import annotations
 
+import re
 import runpy
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,10 +13,13 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi.runtime.proto import provider_pb2
 
+from engine_rpc import PLUGIN, plain, provider_process, struct
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.testing import run_program
+from test_pinned import NEWER_ID, catalog
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 LISTED = [i for i in sample_data()["images"] if i.get("__isregistered") == "true"]
@@ -94,3 +99,43 @@ def test_pinned_ubuntu(config: dict[str, str], emulator: Emulator) -> None:
     outputs = run("pinned-ubuntu", config, emulator)
     expected = newest(UBUNTU_2204_X86_KVM)
     assert outputs == {"image_id": expected["id"], "image_name": expected["name"], "upgrade_available": False}
+
+
+def test_yaml_pinned_image(emulator: Emulator) -> None:
+    folder = EXAMPLES / "yaml-pinned-image"
+    program = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    assert program["runtime"] == "yaml" and (folder / program["packages"]["cloudimages"] / "PulumiPlugin.yaml").exists()
+    (name, resource), *others = program["resources"].items()
+    assert resource["type"] == "cloudimages:index:PinnedImage" and others == []
+    defaults = {key: spec["default"] for key, spec in program["config"].items() if "default" in spec}
+    inputs = _substituted(resource["properties"], defaults)
+    assert inputs["keepers"] == {"rollout": "initial"}
+    urn = f"urn:pulumi:dev::{program['name']}::cloudimages:index:PinnedImage::{name}"
+
+    def outputs(state: dict[str, Any]) -> dict[str, Any]:
+        """The program's outputs, `${<name>.<output>}` each, from the resource's state."""
+        found = {key: re.fullmatch(rf"\$\{{{name}\.(\w+)\}}", text) for key, text in program["outputs"].items()}
+        assert all(found.values()), program["outputs"]
+        return {key: state[match[1]] for key, match in found.items() if match}
+
+    with Emulator() as own, provider_process(PLUGIN) as plugin:  # its own: the catalog changes below
+        rpc = plugin.stub
+        rpc.Configure(provider_pb2.ConfigureRequest(args=struct({"endpoint": own.url, "projectId": PROJECT_A})))
+        checked = rpc.Check(provider_pb2.CheckRequest(urn=urn, news=struct(inputs)))
+        assert list(checked.failures) == []
+        created = rpc.Create(provider_pb2.CreateRequest(urn=urn, properties=checked.inputs))
+        expected = newest(UBUNTU_2204_X86_KVM)["id"]
+        assert outputs(plain(created.properties)) == {"imageId": expected, "latestId": expected,
+                                                      "upgradeAvailable": False}  # fmt: skip
+        own.replace_catalog(catalog(newer=True))  # a newer build: refresh reports it, the pin holds
+        read = rpc.Read(provider_pb2.ReadRequest(urn=urn, id=created.id, properties=created.properties))
+        assert outputs(plain(read.properties)) == {"imageId": expected, "latestId": NEWER_ID, "upgradeAvailable": True}
+
+
+def _substituted(value: Any, config: dict[str, Any]) -> Any:
+    """A YAML program's value with `${key}` of its config replaced, as Pulumi YAML does."""
+    if isinstance(value, dict):
+        return {k: _substituted(v, config) for k, v in value.items()}
+    if isinstance(value, str) and (found := re.fullmatch(r"\$\{(\w+)\}", value)):
+        return config[found[1]]
+    return value
