@@ -7,7 +7,10 @@
    adds at most 5 ms per Invoke. Two sizes: one image (`id`), and every gold image (`returnAll`, ~100
    images with all their attributes to marshal). The plugin runs the selection's own work on a worker
    thread (so that its event loop stays free): the cost of one such hop is printed beside.
-3. Memory: the plugin's RSS before and after 3,000 invokes, each with an `endpoint` argument of its own
+3. The resource `cloudimages:index:PinnedImage`: Create (a lookup, and the pin) and Read (a refresh: the pinned
+   image and the newest match) through the plugin over gRPC, beside the same calls of the pinning core
+   in-process (`Pinning.resolve`, `Pinning.refresh`, what both adapters run). Target: within 5 ms.
+4. Memory: the plugin's RSS before and after 3,000 invokes, each with an `endpoint` argument of its own
    (each a client of its own, which the plugin keeps only while among the most recently used).
    Target: within +50 MB.
 
@@ -38,6 +41,8 @@ from pulumi_cloudimages import ImageQuery, Selection, Settings
 from pulumi_cloudimages.emulator import PROJECT_A
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.lookup import lookup
+from pulumi_cloudimages.naming import camel
+from pulumi_cloudimages.pinning import Pinning
 
 PLUGIN = os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")
 STARTS = 7
@@ -107,6 +112,52 @@ def distinct_endpoints(stub: Any, url: str) -> None:
         list(pool.map(call, args))
 
 
+PIN = {"imagetype": "gold", "platform": "Ubuntu", "name_regex": r"^Ubuntu 22\.04 ", "most_recent": True}
+
+
+def pinned_image(url: str) -> list[str]:
+    """Create and Read of a PinnedImage: through the plugin beside in-process, `LOOKUPS` of each; the lines
+    to print. Every create has keepers of its own (each resolves afresh anyway: a pin never comes from a cache)."""
+    config = {"endpoint": url, "projectId": PROJECT_A}
+    pinning = Pinning(config, word=camel)
+    keepers = [{"rollout": str(n)} for n in range(LOOKUPS)]
+    local_create = [timed(lambda k=k: pinning.resolve({**PIN, "keepers": k})) for k in keepers]
+    state = pinning.resolve(PIN).values
+    local_read = [timed(lambda: pinning.refresh(state)) for _ in keepers]
+
+    process, port, _ = start_plugin()
+    try:
+        stub = provider_pb2_grpc.ResourceProviderStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
+        stub.Configure(provider_pb2.ConfigureRequest(args=struct(config)))
+        urn = "urn:pulumi:bench::bench::cloudimages:index:PinnedImage::ubuntu"
+        inputs = {camel(name): value for name, value in PIN.items()}
+
+        def create(k: dict[str, str]) -> Any:
+            return stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct({**inputs, "keepers": k})))
+
+        created = create({"rollout": "warm-up"})
+        plugin_create = [timed(lambda k=k: create(k)) for k in keepers]
+        read = provider_pb2.ReadRequest(urn=urn, id=created.id, properties=created.properties)
+        plugin_read = [timed(lambda: stub.Read(read)) for _ in keepers]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    lines = [f"{'PinnedImage, ' + str(LOOKUPS) + ' of each':<44} {'min':>8} {'median':>8} {'max':>8}"]
+    for label, plugin_times, local_times in (
+        ("Create", plugin_create, local_create),
+        ("Read", plugin_read, local_read),
+    ):
+        lines.append(figures(f"{label}: in-process (Pinning)", local_times))
+        lines.append(figures(f"{label}: plugin over gRPC", plugin_times))
+    for label, plugin_times, local_times in (
+        ("Create", plugin_create, local_create),
+        ("Read", plugin_read, local_read),
+    ):
+        added = (median(plugin_times) - median(local_times)) * 1000
+        lines.append(f"added by the plugin, {label}: {added:+.2f} ms (target <= 5 ms)")
+    return lines
+
+
 def main() -> None:
     starts = []
     for _ in range(STARTS):
@@ -158,6 +209,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+        resource_lines = pinned_image(url)
 
     print()
     print(f"{'per lookup, ' + str(LOOKUPS) + ' distinct lookups':<44} {'min':>8} {'median':>8} {'max':>8}")
@@ -171,6 +223,8 @@ def main() -> None:
         added = (median(plugin_times) - median(local_times)) * 1000
         print(f"added by the plugin, {label}: {added:+.2f} ms per Invoke (target <= 5 ms)")
     print(figures("of which one step on a worker thread", thread_hops(), 1e6, "us"))
+    print()
+    print("\n".join(resource_lines))
     print()
     print(f"plugin RSS before {ENDPOINTS} invokes with distinct endpoints: {rss_before:8.1f} MB")
     print(f"plugin RSS after them:{'':<33}{rss_after:8.1f} MB")
