@@ -371,3 +371,42 @@ def test_check_speaks_the_schemas_words(plugin: Provider) -> None:
     checked = plugin.stub.Check(provider_pb2.CheckRequest(urn=PLUGIN_URN, news=struct({"minRam": -1})))
     (failure,) = checked.failures
     assert failure.property == "minRam" and "minRam=-1" in failure.reason and "min_ram" not in failure.reason
+
+
+def test_a_state_from_another_version_keeps_its_pin_and_a_damaged_one_says_what_to_do(plugin: Provider) -> None:
+    created = plain(plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(_camel(ARGS))))
+                    .properties)  # fmt: skip
+    later = {**created, "pinnedBy": {"version": "9.0"}}  # a key this version does not know
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(urn=PLUGIN_URN, id="pin-1", olds=struct(later),
+                                                     news=struct(_camel(ARGS))))  # fmt: skip
+    assert diff.changes == DIFF_NONE
+    read = plain(plugin.stub.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id="pin-1", properties=struct(later)))
+                 .properties)  # fmt: skip
+    assert (read["imageId"], read["pinnedBy"]) == (PINNED["id"], {"version": "9.0"})
+
+    lost = {key: value for key, value in created.items() if key != "imageId"}
+    with pytest.raises(grpc.RpcError) as refused:
+        plugin.stub.Diff(provider_pb2.DiffRequest(urn=PLUGIN_URN, id="pin-1", olds=struct(lost),
+                                                  news=struct(_camel(ARGS))))  # fmt: skip
+    details = str(refused.value.details())  # type: ignore[attr-defined]
+    assert details == "the state has no imageId (expected an image ID): the pin is lost; change a keeper (or a " \
+        "filter) and run `pulumi up` to resolve the pin again"  # fmt: skip
+    news = struct(_camel({**ARGS, "keepers": {"a": "2"}}))  # a keeper changed: the pin is resolved again
+    moved = plugin.stub.Update(provider_pb2.UpdateRequest(urn=PLUGIN_URN, id="pin-1", olds=struct(lost), news=news))
+    assert plain(moved.properties)["imageId"] == PINNED["id"]
+
+
+def test_without_an_engine_to_log_to_a_warning_goes_to_stderr(emulator: Emulator) -> None:
+    fedora = {"name": "Fedora 38 64bit 20231117"}
+    with provider_process(PLUGIN) as plugin:  # its engine address answers nothing
+        configure_plugin(plugin, emulator)
+        created = plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(fedora)))
+        fedora_id = plain(created.properties)["imageId"]
+        emulator.replace_catalog(catalog(without=(fedora_id,)))
+        read = plugin.stub.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id=created.id, properties=created.properties))
+        assert plain(read.properties)["pinnedExists"] is False
+        plugin.process.terminate()
+        plugin.process.wait(timeout=10)
+        stderr = plugin.stderr()
+    assert f"PinnedImage keeps image {fedora_id} ('Fedora 38 64bit 20231117'), which is no longer visible" in stderr
+    assert SECRET_KEY not in stderr and "Traceback" not in stderr

@@ -72,7 +72,7 @@ class _Props:
         secret = frozenset(name for name, key in wire.items() if key in given.secret_names)
         return cls(values, wire, secret, tuple(unknown))
 
-    def inputs(self) -> frozenset[str]:
+    def secret_inputs(self) -> frozenset[str]:
         """The secret names among the inputs: what the core must never quote nor repeat in plain text."""
         return frozenset(name for name in self.secret if name not in OUTPUTS)
 
@@ -125,7 +125,7 @@ class PinnedImageResource:
         not_inputs = [key for name, key in news.wire.items() if name in OUTPUTS or key in news.unknown_names]
         failures = [Failure(_short(key), f"PinnedImage has no input {shown(key)}{_hint(key)}") for key in not_inputs]
         inputs = {name: value for name, value in news.values.items() if news.wire[name] not in not_inputs}
-        failures += [Failure(f.name, f.reason) for f in self._pinning().check(inputs, news.inputs())]
+        failures += [Failure(f.name, f.reason) for f in self._pinning().check(inputs, news.secret_inputs())]
         return proto.CheckResponse(inputs=request.news, failures=[f.message() for f in failures])
 
     async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse:
@@ -142,14 +142,14 @@ class PinnedImageResource:
         if request.preview:
             return proto.CreateResponse(properties=_not_known_yet(request.properties))
         props = _Props.read(request.properties)
-        state = await self._run(lambda: self._pinning().resolve(props.values, props.inputs()))
+        state = await self._run(lambda: self._pinning().resolve(props.values, props.secret_inputs()))
         return proto.CreateResponse(id=f"pin-{uuid.uuid4()}", properties=await self._answer(state, props, request.urn))
 
     async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse:
         if request.preview:
             return proto.UpdateResponse(properties=_not_known_yet(request.news))
         news = _Props.read(request.news)
-        state = await self._run(lambda: self._pinning().resolve(news.values, news.inputs()))
+        state = await self._run(lambda: self._pinning().resolve(news.values, news.secret_inputs()))
         return proto.UpdateResponse(properties=await self._answer(state, news, request.urn))
 
     async def read(self, request: proto.ReadRequest) -> proto.ReadResponse:
@@ -160,7 +160,7 @@ class PinnedImageResource:
             inputs = _struct({camel(name): value for name, value in adopted.inputs.items()})
             return proto.ReadResponse(id=request.id, properties=properties, inputs=inputs)
         state = _Props.read(request.properties)
-        refreshed = await self._run(lambda: self._pinning().refresh(state.values, state.inputs()))
+        refreshed = await self._run(lambda: self._pinning().refresh(state.values, state.secret_inputs()))
         properties = await self._answer(refreshed, state, request.urn)
         # The inputs are what the program wrote: unchanged by a refresh (echoed with their secret wrappers).
         inputs = request.inputs if request.inputs.fields else None
