@@ -23,7 +23,7 @@ from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.naming import camel
 from pulumi_cloudimages.pinning import OUTPUTS
 from test_pinned import ARGS, NEWER_ID, PINNED, SECRET_KEY, UBUNTU_2204, catalog, newest, stack_config
-from test_pinning_wire import registered
+from test_pinning_wire import _stripped, registered
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # how the engine marks a value not known in a preview
 TYPE = "cloudimages:index:PinnedImage"
@@ -172,15 +172,6 @@ def _camel(values: dict[str, Any]) -> dict[str, Any]:
 
 def _python(values: dict[str, Any]) -> dict[str, Any]:
     return {_PYTHON.get(key, key): value for key, value in values.items()}
-
-
-def _stripped(value: Any) -> Any:
-    """What the engine sends a provider that does not accept secrets: secret wrappers off."""
-    if is_secret(value):
-        return _stripped(value["value"])
-    if isinstance(value, dict):
-        return {k: _stripped(v) for k, v in value.items()}
-    return value
 
 
 def configure_plugin(provider: Provider, emulator: Emulator) -> None:
