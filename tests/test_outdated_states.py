@@ -156,7 +156,7 @@ def test_bad_files_are_refused_naming_the_file_and_why(name: str, why: str) -> N
         (b"name: web\nruntime: python\n", "line 1: 'name: web' is not an image ID (YAML?"),
         (b"87c08afe-80fc-52f2-abe6\n", "line 1: '87c08afe-80fc-52f2-abe6' is not an image ID"),
         (b"[1, 2]", "a JSON list, not a state"),
-        (b'{"deployment": {}, "version": 3,}', "not valid JSON: Expecting property name enclosed in double quotes"),
+        (b'{"deployment": {}, "version": 3,}', "not valid JSON: "),  # the json module's own words vary by version
     ],
 )  # fmt: skip
 def test_damaged_and_foreign_content(content: bytes, why: str) -> None:
