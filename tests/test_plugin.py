@@ -293,7 +293,8 @@ def test_an_unknown_function_is_a_clear_error(configured: Provider) -> None:
 
 def test_parallel_invokes_run_concurrently_and_identical_ones_are_sent_once() -> None:
     ids = [image["id"] for image in LISTED[:50]]
-    with Emulator(latency=0.3) as emulator, provider_process(PLUGIN) as provider:
+    # Each answer takes a second: long enough for all 50 calls to be under way on a loaded machine.
+    with Emulator(latency=1.0) as emulator, provider_process(PLUGIN) as provider:
         configure(provider, {"endpoint": emulator.url, "projectId": PROJECT_A, "maxRetries": "0"})
         with ThreadPoolExecutor(max_workers=50) as pool:
             results = list(pool.map(lambda image_id: invoke(provider, {"id": image_id})[0]["id"], ids))
