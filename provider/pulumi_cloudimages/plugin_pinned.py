@@ -44,6 +44,7 @@ from .plugin import _EXTRA_SUPPORT_FLAG, RESOURCES, CloudImagesProvider, Failure
 
 _NAMES = (*ARGUMENT_NAMES, KEEPERS)
 _PYTHON: dict[str, str] = {camel(name): name for name in (*_NAMES, *OUTPUTS)}
+_SCHEMA_NAMES = frozenset(_PYTHON.values())
 T = TypeVar("T")
 
 
@@ -112,7 +113,7 @@ class PinnedImageResource:
         for warning in state.warnings:
             await self.provider.engine.warn(warning, urn)
         wire = {
-            props.wire.get(name) or (camel(name) if name in _PYTHON.values() else name): (
+            props.wire.get(name) or (camel(name) if name in _SCHEMA_NAMES else name): (
                 _secret(value) if name in state.secret else value
             )
             for name, value in state.values.items()
