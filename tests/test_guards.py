@@ -112,11 +112,17 @@ def test_an_ambiguous_match_says_which_sources_were_left_out_and_how_to_opt_in(e
 
 
 def test_min_age_holds_back_newer_images_and_says_when_the_next_is_eligible(engine: Emulator) -> None:
-    for min_age in ("7d", 7, "168h", f"{7 * 24 * 60}m"):
+    for min_age in ("7d", 7, "7", "168h", f"{7 * 24 * 60}m"):  # "7": what pulumi.Config().get gives
         result = get_images(**FILTERS, min_age=min_age)  # type: ignore[arg-type]  # whole days may be a number
         assert result.id == result.latest_id == GOLD_20["id"], min_age
         assert result.held_back_ids == [GOLD_2["id"]]  # the lookalike and the off-shelf image are not "held back"
         assert result.next_eligible_at == format_time(created(GOLD_2) + timedelta(days=7))
+
+
+def test_a_min_age_of_zero_in_any_spelling_is_no_soak_time(engine: Emulator) -> None:
+    for min_age in (0, "0", "0d", "0h", "0m"):
+        result = get_images(**FILTERS, min_age=min_age)  # type: ignore[arg-type]  # whole days may be a number
+        assert (result.id, result.held_back_ids, result.next_eligible_at) == (GOLD_2["id"], [], None), min_age
 
 
 def test_no_image_old_enough_says_how_many_were_held_back_and_until_when(engine: Emulator) -> None:
@@ -228,6 +234,8 @@ def test_cli_get_with_each_guard_and_together(emulator: Emulator, tmp_path: Path
     assert "--imagetype='shared' or --visibility='shared'" in plain.stderr  # in the command line's words
     soaked = cli(emulator, "get", *ARGS, "--min-age", "7d")
     assert soaked.exit_code == 0 and soaked.stdout.split() == [GOLD_20["id"]]
+    in_days = cli(emulator, "get", *ARGS, "--min-age", "7")  # a bare number is days, as the README says
+    assert in_days.exit_code == 0 and in_days.stdout.split() == [GOLD_20["id"]], in_days.stderr
     eligible = format_time(created(GOLD_2) + timedelta(days=7))
     assert "Held back 1 newer image by --min-age='7d'" in soaked.stderr and eligible in soaked.stderr
     path = revocation_file(tmp_path, f"{GOLD_20['id']}  # CVE-2026-1234: broken cloud-init")

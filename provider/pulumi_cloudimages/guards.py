@@ -22,8 +22,8 @@ SOURCE_FILTERS = ("imagetype", "visibility", "owner", "member_status", "id")
 # Chosen only when asked for: images shared by other tenants, and Marketplace ones. Public (gold) images and
 # the project's own (private) are trusted; so is an image whose listing says neither.
 UNTRUSTED_TYPES = frozenset({"shared", "market"})
-_DURATION = re.compile(r"^(?P<count>\d{1,6})(?P<unit>[dhm])$")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_DURATION = re.compile(r"^(?P<count>\d{1,6})(?P<unit>[dhm]?)$")  # no unit: days
+_UNITS = {"": "days", "d": "days", "h": "hours", "m": "minutes"}
 MAX_MIN_AGE = timedelta(days=3650)
 DURATION_FORMS = "a number of days (7), or a number and a unit: '7d', '36h', '90m'"
 
@@ -31,7 +31,8 @@ Reason = Literal["untrusted", "revoked", "too new"]
 
 
 def parse_duration(text: str) -> timedelta:
-    """`"7d"` -> 7 days, `"36h"`, `"90m"`; ValueError saying what is allowed otherwise."""
+    """`"7d"` or `"7"` -> 7 days, `"36h"`, `"90m"`; zero in any unit is no soak time. ValueError saying what
+    is allowed otherwise."""
     found = _DURATION.match(text.strip())
     if found is None:
         raise ValueError(f"expected {DURATION_FORMS}")

@@ -85,7 +85,7 @@ class Selection(BaseModel):
     @field_validator("min_age", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
-        # Whole days may be a number (7, or 7 in YAML); True is not a number of days.
+        # Whole days may be a number (7, or 7 in YAML), as they may be text ("7"); True is not a number of days.
         if isinstance(value, int) and not isinstance(value, bool):
             return f"{value}d"
         return value
@@ -116,8 +116,8 @@ class Selection(BaseModel):
         return hash(tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in self))
 
     def soak(self) -> timedelta | None:
-        """`min_age` as a duration."""
-        return parse_duration(self.min_age) if self.min_age is not None else None
+        """`min_age` as a duration; None without one, or for zero (no soak time)."""
+        return (parse_duration(self.min_age) or None) if self.min_age is not None else None
 
     def revoked(self) -> dict[str, str]:
         """Image ID -> why it must not be chosen, from `exclude_ids` and `exclude_file` (read afresh)."""
