@@ -254,11 +254,11 @@ def test_cli_markdown_and_table(ims: Emulator, monkeypatch: pytest.MonkeyPatch) 
     ims.replace_catalog(changed_catalog())
     target = ["--endpoint", ims.url, "--project-id", PROJECT_A, "--fail-on", "never"]
     markdown = cli(str(FILES[0]), *target, "-o", "markdown").stdout.splitlines()
-    assert markdown[0] == "| Status | Image ID | Name | Age (days) | Newest | Refs | Where |"
-    assert markdown[1] == "|---|---|---|---|---|---|---|"
+    assert markdown[0] == "| Status | Reason | Image ID | Name | Age (days) | Replace with | Refs | Where |"
+    assert markdown[1] == "|---|---|---|---|---|---|---|---|"
     pinned = next(line for line in markdown if "87c08afe" in line)
     assert pinned.startswith(
-        "| outdated | `87c08afe-80fc-52f2-abe6-f0cf30e5b09e` | Ubuntu 22.04 server 64bit 20240129 |"
+        "| outdated |  | `87c08afe-80fc-52f2-abe6-f0cf30e5b09e` | Ubuntu 22.04 server 64bit 20240129 |"
     )
     assert f"| {NEW_UBUNTU} (Ubuntu 22.04 server 64bit 20261115) | 2 | {FILES[0]}: urn:pulumi:prod::web::" in pinned
     assert pinned.endswith("Instance::web-0 outputs.imageId +1 more |")
@@ -267,8 +267,26 @@ def test_cli_markdown_and_table(ims: Emulator, monkeypatch: pytest.MonkeyPatch) 
     cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.splitlines() if line.startswith("│")]
     rows = [row for row in cells if row[0]]  # a row's first line; long cells fold onto the next lines
     assert [row[0] for row in rows] == ["outdated", "outdated", "outdated", "current"]
-    assert rows[1][:2] == ["outdated", "87c08afe-80fc-52f2-abe6-f0cf30e5b09e"] and rows[1][5] == "2"  # by name
-    assert rows[-1][2] == "web-server-canary-2025-11-20"
+    assert rows[1][:3] == ["outdated", "", "87c08afe-80fc-52f2-abe6-f0cf30e5b09e"] and rows[1][6] == "2"  # by name
+    assert rows[-1][3] == "web-server-canary-2025-11-20"
+
+
+def test_cli_markdown_and_table_say_why_and_what_replaces_a_revoked_image(ims: Emulator, tmp_path: Path) -> None:
+    revocations = tmp_path / "revoked-images.txt"
+    revocations.write_text("ea91cb38-2d37-5841-a80b-669fc6bdbb94  # CVE-2026-1234: broken cloud-init\n"
+                           "87c08afe-80fc-52f2-abe6-f0cf30e5b09e\t# kernel regression INC-4411\n")  # fmt: skip
+    ims.replace_catalog(changed_catalog())
+    args = [*map(str, FILES), "--endpoint", ims.url, "--project-id", PROJECT_A, "--exclude-file", str(revocations),
+            "--exclude-id", NEW_UBUNTU, "--fail-on", "never"]  # fmt: skip
+    lines = cli(*args, "-o", "markdown").stdout.splitlines()
+    cells = {row[2].strip("`"): row for row in ([c.strip() for c in line.split(" | ")] for line in lines[2:])}
+    revoked = cells["ea91cb38-2d37-5841-a80b-669fc6bdbb94"]
+    assert revoked[:2] == ["| revoked", f"CVE-2026-1234: broken cloud-init ({revocations} line 1)"]
+    # The newest image the guards allow is older than the revoked one: the cell says so.
+    assert revoked[5] == "c0079b03-a459-5c18-b63b-305dd852db27 (Ubuntu 22.04 server 64bit 20221225, an older build)"
+    assert cells["3b0f6a1e-9d6c-4c1e-8a55-2f1d7c0e9b11"][:2] == ["| gone", "not visible to this project any more"]
+    centos = next(row for row in cells.values() if row[3] == "CentOS 7.9 64bit 20220105")
+    assert centos[:2] == ["| withdrawn", "status deactivated"]
 
 
 @pytest.mark.parametrize(

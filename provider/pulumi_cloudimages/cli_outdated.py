@@ -119,12 +119,15 @@ def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
     age = report.age_days(outdated.checked_at)
     first = str(report.where[0]) if report.where else ""
     more = f" +{len(report.where) - 1} more" if len(report.where) > 1 else ""
-    newest_text = f"{newest.id} ({newest.name})" if newest else ""
-    return [report.status, report.image_id, image.name or "" if image else "", "" if age is None else str(age),
-            newest_text, str(len(report.where)), first + more]  # fmt: skip
+    newest_text = f"{newest.id} ({newest.name}{', an older build' if report.newest_is_older else ''})" if newest else ""
+    return [report.status, report.reason or "", report.image_id, image.name or "" if image else "",
+            "" if age is None else str(age), newest_text, str(len(report.where)), first + more]  # fmt: skip
 
 
-_COLUMNS = ("Status", "Image ID", "Name", "Age (days)", "Newest", "Refs", "Where")
+# "Replace with": the newest image the guards allow (`newest_id`), which for a revoked or withdrawn image may be an
+# older build than the one in use.
+_COLUMNS = ("Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Refs", "Where")
+_ID_COLUMN = _COLUMNS.index("Image ID")
 
 
 def _table(report: OutdatedReport) -> Table:
@@ -141,7 +144,7 @@ def markdown(report: OutdatedReport) -> str:
     lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for image in report.images:
         cells = [cell.replace("|", "\\|") for cell in _row(image, report)]
-        cells[1] = f"`{cells[1]}`"
+        cells[_ID_COLUMN] = f"`{cells[_ID_COLUMN]}`"
         lines.append("| " + " | ".join(cells) + " |")
     if not report.images:
         lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))

@@ -66,7 +66,9 @@ Document = bytes | str | Path | Mapping[str, Any] | Export
 
 @dataclass(frozen=True)
 class ImageReport:
-    """One distinct image ID, what became of it, and every place that uses it."""
+    """One distinct image ID, what became of it, and every place that uses it. `newest` is the newest image the
+    guards allow in its place (None when it is that image): for an `outdated` image a newer build, for a revoked or
+    withdrawn one what to move to, which may be an older build (`newest_is_older`)."""
 
     image_id: str
     status: Status
@@ -85,6 +87,11 @@ class ImageReport:
         old, new = _compared(self.image), _compared(self.newest)
         return {key: {"from": old.get(key), "to": new.get(key)} for key in sorted(old.keys() | new.keys())
                 if old.get(key) != new.get(key)}  # fmt: skip
+
+    @property
+    def newest_is_older(self) -> bool:
+        """The image offered in place of this one is an older build (a revoked or withdrawn image's replacement)."""
+        return self.image is not None and self.newest is not None and _created_later(self.image, self.newest)
 
     def age_days(self, now: datetime) -> int | None:
         created = self.image.created_at if self.image else None
