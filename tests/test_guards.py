@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -143,7 +144,14 @@ def test_a_bad_min_age_is_refused_naming_it_before_any_request(engine: Emulator,
 
 def test_exclude_ids_never_chooses_them_and_says_which_would_have_won(engine: Emulator) -> None:
     result = get_images(**FILTERS, exclude_ids=[GOLD_2["id"]])
-    assert result.id == GOLD_20["id"] and result.excluded == {GOLD_2["id"]: "one of the IDs excluded by the call"}
+    assert result.id == GOLD_20["id"] and result.excluded == {GOLD_2["id"]: "excluded by exclude_ids"}
+
+
+@pytest.mark.parametrize("value", ["not-an-id oops", "", " " + GOLD_2["id"], "Ubuntu 22.04 server 64bit"])
+def test_exclude_ids_are_checked_as_the_file_checks_its_lines(engine: Emulator, value: str) -> None:
+    with pytest.raises(GetImagesError, match=rf"exclude_ids: {re.escape(repr(value))} is not one image ID"):
+        get_images(**FILTERS, exclude_ids=[GOLD_20["id"], value])
+    assert engine.requests == []
 
 
 def test_an_exclude_file_gives_each_reason(engine: Emulator, tmp_path: Path) -> None:
@@ -181,9 +189,7 @@ def test_the_guards_together(engine: Emulator, tmp_path: Path) -> None:
     with pytest.raises(GetImagesError) as caught:
         get_images(**FILTERS, min_age="30d", exclude_ids=[GOLD_60["id"]])
     message = str(caught.value)
-    assert (
-        f"Excluded '{GOLD_60['name']}' ({GOLD_60['id']}" in message and "one of the IDs excluded by the call" in message
-    )
+    assert f"Excluded '{GOLD_60['name']}' ({GOLD_60['id']}" in message and "excluded by exclude_ids" in message
     assert "Held back 2 newer images by min_age='30d'" in message
     assert f"shared by project {PROJECT_B}" in message and "off the shelf" in message
 
@@ -193,9 +199,7 @@ def test_latest_id_respects_the_guards_while_a_pin_is_kept(engine: Emulator) -> 
     assert (result.id, result.latest_id) == (GOLD_60["id"], GOLD_60["id"])
     moved = get_images(**FILTERS, pinned_id=GOLD_60["id"], min_age="7d")
     assert (moved.id, moved.latest_id) == (GOLD_60["id"], GOLD_20["id"])
-    with pytest.raises(
-        GetImagesError, match=rf"pinned image {GOLD_60['id']} is excluded \(one of the IDs excluded by the call\)"
-    ):
+    with pytest.raises(GetImagesError, match=rf"pinned image {GOLD_60['id']} is excluded \(excluded by exclude_ids\)"):
         get_images(**FILTERS, pinned_id=GOLD_60["id"], exclude_ids=[GOLD_60["id"]])
 
 
@@ -241,7 +245,10 @@ def test_cli_get_with_each_guard_and_together(emulator: Emulator, tmp_path: Path
     path = revocation_file(tmp_path, f"{GOLD_20['id']}  # CVE-2026-1234: broken cloud-init")
     both = cli(emulator, "get", *ARGS, "--min-age", "7d", "--exclude-file", path, "--exclude-id", GOLD_60["id"])
     assert both.exit_code == 1 and both.stdout == ""
-    assert "CVE-2026-1234: broken cloud-init" in both.stderr and "one of the IDs excluded by the call" in both.stderr
+    assert "CVE-2026-1234: broken cloud-init" in both.stderr and "excluded by --exclude-id" in both.stderr
+    noted = cli(emulator, "get", *ARGS, "--exclude-id", GOLD_2["id"])
+    assert noted.stdout.split() == [GOLD_20["id"]] and f"({GOLD_2['id']}" in noted.stderr
+    assert "excluded by --exclude-id." in noted.stderr and "exclude_ids" not in noted.stderr
     assert "Held back 1 newer image by --min-age='7d'" in both.stderr
     shared = cli(emulator, "get", *ARGS, "--imagetype", "shared")
     assert shared.stdout.split() == [LOOKALIKE["id"]]
@@ -257,6 +264,7 @@ def test_cli_latest_respects_the_guards(emulator: Emulator) -> None:
     ("args", "expected"),
     [
         (["--min-age", "soon"], "--min-age='soon': expected a number of days"),
+        (["--exclude-id", "not-an-id oops"], "--exclude-id: 'not-an-id oops' is not one image ID"),
         (["--exclude-file", "/nonexistent/revoked.txt"], "--exclude-file='/nonexistent/revoked.txt': cannot be read"),
         (["--name-regex", r"(?<!beta )64bit"], "--name-regex='(?<!beta )64bit' is not a regular expression in RE2"),
     ],

@@ -73,10 +73,14 @@ def test_exclude_ids_and_file_with_reasons(plugin: Provider, tmp_path: Path) -> 
     path = revocation_file(tmp_path, "# revoked", f"{GOLD_20['id']}  # CVE-2026-1234: broken cloud-init")
     result = invoke(plugin, excludeIds=[GOLD_2["id"]], excludeFile=path)
     assert result["id"] == GOLD_60["id"]
-    assert result["excluded"] == {GOLD_2["id"]: "one of the IDs excluded by the call",
+    assert result["excluded"] == {GOLD_2["id"]: "excluded by excludeIds",
                                   GOLD_20["id"]: f"CVE-2026-1234: broken cloud-init ({path} line 2)"}  # fmt: skip
     bad = revocation_file(tmp_path, "# revoked", "", f"{GOLD_20['id']} {GOLD_60['id']}")
     assert f"excludeFile='{bad}': line 3: " in refused(plugin, excludeFile=bad)["excludeFile"]
+    assert (
+        "excludeIds: 'not-an-id oops' is not one image ID"
+        in refused(plugin, excludeIds=["not-an-id oops"])["excludeIds"]
+    )
 
 
 def test_the_guards_together_and_the_no_match_message(plugin: Provider) -> None:
@@ -84,7 +88,7 @@ def test_the_guards_together_and_the_no_match_message(plugin: Provider) -> None:
     assert (result["id"], result["heldBackIds"], list(result["excluded"])) == (GOLD_60["id"], [GOLD_2["id"]],
                                                                                [GOLD_20["id"]])  # fmt: skip
     message = failure(plugin, minAge="30d", excludeIds=[GOLD_60["id"]])
-    assert "one of the IDs excluded by the call" in message and "Held back 2 newer images by minAge='30d'" in message
+    assert "excluded by excludeIds" in message and "Held back 2 newer images by minAge='30d'" in message
     assert f"shared by project {PROJECT_B}" in message and "imagetype='shared' or visibility='shared'" in message
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .image import Image, format_time
+from .naming import rephrase
 from .selection import Choice
 
 Naming = Callable[[str], str]
@@ -43,5 +44,5 @@ def choice_values(choice: Choice, name: Naming = _python) -> dict[str, Any]:
         name("complete"): choice.complete,
         name("held_back_ids"): [str(image.id) for image in choice.held_back],
         name("next_eligible_at"): _plain(choice.next_eligible_at),
-        name("excluded"): dict(choice.excluded),
+        name("excluded"): {key: rephrase(why, ["exclude_ids"], name) for key, why in choice.excluded.items()},
     }

@@ -14,7 +14,20 @@ from pathlib import Path
 
 from .errors import InvalidQueryError, shown
 
-_LINE = re.compile(r"^\s*(?P<id>[0-9A-Za-z][0-9A-Za-z_.:-]*)\s*(?:#\s*(?P<reason>.*?))?\s*$")
+_ID = r"[0-9A-Za-z][0-9A-Za-z_.:-]*"  # one image ID: what a line of the file and each of exclude_ids hold
+_LINE = re.compile(rf"^\s*(?P<id>{_ID})\s*(?:#\s*(?P<reason>.*?))?\s*$")
+LISTED = "excluded by exclude_ids"  # the reason of an ID of exclude_ids; adapters name the argument in their words
+
+
+def check_exclude_ids(ids: list[str]) -> None:
+    """`InvalidQueryError` naming `exclude_ids` and the value, for any that is not one image ID (the file's rule)."""
+    for value in ids:
+        if re.fullmatch(_ID, value) is None:
+            raise InvalidQueryError(
+                f"invalid selection: exclude_ids: {shown(value)} is not one image ID", names=("exclude_ids",)
+            )
+
+
 _PATH_SHOWN = 400
 _MAX_BYTES = 10 * 1024 * 1024  # a revocation list, not a data set: a bigger file is a wrong path
 

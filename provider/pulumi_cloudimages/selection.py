@@ -22,7 +22,7 @@ from .guards import Guards, LeftOut, parse_duration
 from .image import Image, format_time
 from .name_regex import compile_name_regex, name_matches
 from .query import WIRE_NAMES, ImageQuery
-from .revocations import read_exclude_file
+from .revocations import LISTED, check_exclude_ids, read_exclude_file
 from .versions import Descending, version_key
 
 OrderBy = Literal["created", "version"]
@@ -101,6 +101,7 @@ class Selection(BaseModel):
     def _consistent(self) -> Selection:
         if self.name_regex is not None:
             compile_name_regex(self.name_regex)
+        check_exclude_ids(self.exclude_ids or [])
         self.revoked()  # a missing file or a malformed line is refused before any request
         chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
         if len(chosen) > 1:
@@ -121,7 +122,7 @@ class Selection(BaseModel):
 
     def revoked(self) -> dict[str, str]:
         """Image ID -> why it must not be chosen, from `exclude_ids` and `exclude_file` (read afresh)."""
-        listed = dict.fromkeys(self.exclude_ids or (), "one of the IDs excluded by the call")
+        listed = dict.fromkeys(self.exclude_ids or (), LISTED)
         return {**(read_exclude_file(self.exclude_file) if self.exclude_file else {}), **listed}
 
     def revocation(self, image_id: str) -> str | None:
