@@ -287,6 +287,16 @@ def test_cli_markdown_and_table_say_why_and_what_replaces_a_revoked_image(ims: E
     assert cells["3b0f6a1e-9d6c-4c1e-8a55-2f1d7c0e9b11"][:2] == ["| gone", "not visible to this project any more"]
     centos = next(row for row in cells.values() if row[3] == "CentOS 7.9 64bit 20220105")
     assert centos[:2] == ["| withdrawn", "status deactivated"]
+    # Piped (a CI log, no terminal): each row stays on one line, however long, with the same cells.
+    printed = cli(*args, "-o", "table").stdout.splitlines()
+    table, heading = [line for line in printed if line[0] == "│"], [line for line in printed if line[0] == "┃"]
+    assert len(heading) == 1 and [cell.strip() for cell in heading[0].split("┃")[1:-1]] == [
+        "Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Refs", "Where"]  # fmt: skip
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table]
+    assert len(rows) == len(cells) and all(row[0] and row[2] for row in rows)
+    assert {tuple(row[:3]) for row in rows} == {
+        (c[0].removeprefix("| "), c[1], c[2].strip("`")) for c in cells.values()
+    }
 
 
 @pytest.mark.parametrize(

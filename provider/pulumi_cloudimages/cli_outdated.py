@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from .cli_common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
@@ -25,6 +27,7 @@ from .states import StateDocument, StateFileError, read_state
 ReportFormat = Literal["table", "json", "markdown"]
 EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
 _SKIPPED_SHOWN = 5
+_UNLIMITED = 100_000  # columns to measure a table's natural width in
 
 
 @target_options
@@ -110,8 +113,12 @@ def _show(report: OutdatedReport, fmt: ReportFormat) -> None:
         out.file.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
         out.file.write(markdown(report) + "\n")
-    else:
+    elif out.is_terminal:
         out.print(_table(report))
+    else:  # piped (a CI log): each row on one line, however long, rather than folded into 80 columns
+        table = _table(report)
+        width = Measurement.get(out, out.options.update_width(_UNLIMITED), table).maximum
+        Console(file=out.file, width=width, color_system=None).print(table)
 
 
 def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
