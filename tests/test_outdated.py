@@ -5,6 +5,8 @@ Marketplace image goes off the shelf."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
 import subprocess
 import uuid
@@ -352,3 +354,23 @@ def test_the_command_as_a_user_runs_it_in_ci() -> None:
     failing = subprocess.run(["uv", "run", "--no-sync", "cloudimages", "outdated", str(FILES[3]), "--emulator"],
                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert failing.returncode == 1 and "gone" in failing.stdout
+
+
+def test_no_file_on_a_terminal_is_refused_and_dash_still_reads_it() -> None:
+    """Run on a terminal without a FILE: one line saying what to give, not a silent wait; `-` reads the terminal."""
+    command = ["uv", "run", "--no-sync", "cloudimages", "outdated", "--emulator", "--fail-on", "never", "-o", "json"]
+    main, terminal = pty.openpty()
+    try:
+        bare = subprocess.run(command, stdin=terminal, capture_output=True, text=True, timeout=60, check=False)
+        typed = subprocess.Popen([*command, "-"], stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)  # fmt: skip
+        os.write(main, b"0967bd98-28df-535f-bee6-4fdb9b917fdc\n\x04")  # a line, then Ctrl-D: end of input
+        stdout, stderr = typed.communicate(timeout=60)
+    finally:
+        os.close(main)
+        os.close(terminal)
+    assert (bare.returncode, bare.stdout) == (2, "")
+    assert bare.stderr == ("error: <stdin>: a terminal: give a FILE, or pipe a state in (pulumi stack export | "
+                           "cloudimages outdated -)\n")  # fmt: skip
+    assert typed.returncode == 0, stderr
+    assert [r["image_id"] for r in json.loads(stdout)] == ["0967bd98-28df-535f-bee6-4fdb9b917fdc"]

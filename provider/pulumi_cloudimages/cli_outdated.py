@@ -39,7 +39,7 @@ def outdated(
         typer.Argument(
             metavar="FILE",
             help="pulumi stack export output, a terraform.tfstate, terraform show -json output, or image IDs one a "
-            "line; - or none: standard input.",
+            "line; - or none: standard input (none on a terminal is refused).",
             show_default=False,
         ),
     ] = None,
@@ -84,6 +84,9 @@ def outdated(
     """
     try:
         guards = offer_guards(min_age=min_age, exclude_ids=exclude_id, exclude_file=exclude_file)
+        if not files and sys.stdin.isatty():  # no FILE and nothing piped: say so rather than wait on the keyboard
+            raise StateFileError("<stdin>", "a terminal: give a FILE, or pipe a state in (pulumi stack export | "
+                                            "cloudimages outdated -)")  # fmt: skip
         documents = [_read(name) for name in files or ["-"]]
         report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
     except CloudImagesError as exc:
