@@ -267,6 +267,7 @@ def test_cli_latest_respects_the_guards(emulator: Emulator) -> None:
         (["--exclude-id", "not-an-id oops"], "--exclude-id: 'not-an-id oops' is not one image ID"),
         (["--exclude-file", "/nonexistent/revoked.txt"], "--exclude-file='/nonexistent/revoked.txt': cannot be read"),
         (["--name-regex", r"(?<!beta )64bit"], "--name-regex='(?<!beta )64bit' is not a regular expression in RE2"),
+        (["--name-regex", r"(a)\1"], r"--name-regex='(a)\1' is not a regular expression in RE2"),  # as typed
     ],
 )
 def test_cli_bad_guards_are_refused_in_its_words(emulator: Emulator, args: list[str], expected: str) -> None:

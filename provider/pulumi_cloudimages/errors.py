@@ -42,15 +42,21 @@ _SHOWN_CHARACTERS = 80
 
 
 def shown(value: Any) -> str:
-    """A value as messages quote it (its repr), cut short when long: a 70,000-character name must not
-    become a 70,000-character message (gRPC, for one, drops error details past 16 KiB)."""
+    """A value as messages quote it, cut short when long: a 70,000-character name must not become a
+    70,000-character message (gRPC, for one, drops error details past 16 KiB). Text is quoted as typed
+    (`'(a)\\1'`, not `'(a)\\\\1'`: a regex reads as written) unless only its repr shows it plainly: with
+    a quote, a character that does not print, or a trailing backslash; any other value is its repr."""
     try:
-        text = repr(value)
+        text = f"'{value}'" if isinstance(value, str) and _as_typed(value) else repr(value)
     except ValueError:  # an int too long to print (over 4,300 digits)
         text = f"<a {value.bit_length()}-bit number>"
     if len(text) <= _SHOWN_CHARACTERS:
         return text
     return f"{text[:_SHOWN_CHARACTERS]}... ({len(text)} characters)"
+
+
+def _as_typed(text: str) -> bool:
+    return text.isprintable() and "'" not in text and not text.endswith("\\")
 
 
 class CloudImagesError(Exception):
