@@ -105,6 +105,7 @@ def test_latest_per_platform(url: str) -> None:
         (["get", "--imagetype", "gold", "--platform", "Fedora"], 1, "Set --most-recent to take the first"),
         (["get", "--name", "Fedora 38 64bit 20231117", "--min-ram", "999999"], 1, "Without --min-ram='999999' the"),
         (["list", "--filter", "nothing"], 2, "expected WIRE_NAME=VALUE"),
+        (["get", "--most-recent", "--name-regex", "Zzz"], 1, "&status=active. The service returned"),  # sentences
     ],
 )
 def test_exit_codes_and_one_line_errors(url: str, args: list[str], code: int, message: str) -> None:

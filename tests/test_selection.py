@@ -182,6 +182,7 @@ def test_no_match_explains_which_filter_excluded_everything(find: Any) -> None:
         find({"imagetype": "gold", "platform": "Ubuntu", "name": "Ubuntu 22.04"})
     message = str(caught.value)
     assert "Query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Ubuntu&name=Ubuntu%2022.04" in message
+    assert all(line.endswith((".", ")")) for line in message.splitlines()), message  # sentences, however joined
     assert "The service returned no image for these filters." in message
     assert "Without name='Ubuntu 22.04' the service would return images, e.g. 'Ubuntu 24.04" in message
     assert "Without imagetype" not in message and "Without platform" not in message

@@ -334,7 +334,7 @@ def _explain_no_match(
     guards: Guards,
     status_defaulted: bool,
 ) -> Generator[Fetch, list[Image], str]:
-    lines = [f"no image matches. Query sent: {_request(sent)}"]
+    lines = [f"no image matches. Query sent: {_request(sent)}."]  # every line a sentence: the CLI joins them
     if left:
         named = f"; name_regex {shown(selection.name_regex)} kept {len(left)}" if selection.name_regex else ""
         lines.append(f"The service returned {len(found)} image(s){named}, and every one was left out.")
