@@ -105,6 +105,12 @@ def test_latest_per_platform(url: str) -> None:
         (["get", "--imagetype", "gold", "--platform", "Fedora"], 1, "Set --most-recent to take the first"),
         (["get", "--name", "Fedora 38 64bit 20231117", "--min-ram", "999999"], 1, "Without --min-ram='999999' the"),
         (["list", "--filter", "nothing"], 2, "expected WIRE_NAME=VALUE"),
+        (
+            ["get", "--filter", "__platfrom=Ubuntu"],
+            2,
+            "Invalid value for --filter: __platfrom=Ubuntu: unknown filter '__platfrom'; did you mean '__platform'?",
+        ),
+        (["list", "--filter", "bogus=1"], 2, "Invalid value for --filter: bogus=1: unknown filter 'bogus'"),
         (["get", "--most-recent", "--name-regex", "Zzz"], 1, "&status=active. The service returned"),  # sentences
     ],
 )

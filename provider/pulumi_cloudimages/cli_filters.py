@@ -7,6 +7,7 @@ service understands (`__support_s4l=true`)."""
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import inspect
 import logging
@@ -18,7 +19,7 @@ from typing import Any, Literal, Optional, get_args, get_origin
 import typer
 
 from .naming import option
-from .query import ImageQuery
+from .query import FILTER_NAMES, WIRE_NAMES, ImageQuery, is_filter_name
 from .schema import inner_type
 from .settings import ENVIRONMENT, Settings, Vocabulary, environment_hint
 
@@ -152,6 +153,7 @@ _EXTRA = inspect.Parameter(
 
 
 _FILTERS = [*map(_parameter, _FILTER_ORDER), _EXTRA]
+_ANY_FILTER_NAME = sorted({*FILTER_NAMES, *WIRE_NAMES.values()})  # what --filter may name, for a did-you-mean
 
 
 def query_options(command: Command) -> Command:
@@ -167,6 +169,10 @@ def _filters(values: dict[str, Any]) -> dict[str, Any]:
         wire, sep, value = item.partition("=")
         if not sep or not wire:
             raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
+        if not is_filter_name(wire):
+            close = difflib.get_close_matches(wire, _ANY_FILTER_NAME, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else " (see --help, and docs/filters.md)"
+            raise typer.BadParameter(f"{item}: unknown filter {wire!r}{hint}", param_hint="--filter")
         given[wire] = value
     return given
 
