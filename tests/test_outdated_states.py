@@ -104,6 +104,59 @@ def test_terraform_show_json_walks_child_modules() -> None:
     assert (skipped.where.path, skipped.reason) == ("block_device[0].image_id", "'custom-built' is not an image ID")
 
 
+def _instance(attributes: dict[str, object], marks: object) -> dict[str, object]:
+    return {"schema_version": 0, "attributes": attributes, "sensitive_attributes": marks}
+
+
+def test_terraform_sensitive_values_are_never_read_like_pulumi_secrets() -> None:
+    """Both forms of a state's `sensitive_attributes` (a list of paths of steps, and an object shaped like the
+    values), `sensitive_values` of `terraform show -json`, a value inside a marked block, and marks in a form not
+    known here (then nothing of the resource is read): each said, none reported."""
+    path = [{"type": "get_attr", "value": "block_device"}, {"type": "index", "value": {"value": 1, "type": "number"}}]
+    by_key = [{"type": "get_attr", "value": "servers"}, {"type": "index", "value": {"value": "blue", "type": "string"}}]
+    instances = [
+        _instance({"image_id": UBUNTU_2204, "admin_pass": "x"}, [[{"type": "get_attr", "value": "image_id"}]]),
+        _instance({"block_device": [{"image_id": CENTOS_79}, {"image_id": UBUNTU_2204}]}, [path]),
+        _instance({"servers": {"blue": {"image_id": UBUNTU_2204}, "green": {"image_id": CENTOS_79}}}, [by_key]),
+        _instance({"image_id": UBUNTU_2204}, {"image_id": True}),
+        _instance({"image_id": UBUNTU_2204}, {"image_id": False, "tags": {}}),  # marks that mark nothing
+        _instance({"image_id": CENTOS_79, "admin_pass": None}, []),
+        _instance({"image_id": UBUNTU_2204}, [[{"type": "some_future_step", "value": 1}]]),
+    ]
+    for number, instance in enumerate(instances):
+        instance["index_key"] = number
+    resource = {"mode": "managed", "type": "huaweicloud_compute_instance", "name": "app", "instances": instances}
+    state = {"version": 4, "terraform_version": "1.9.8", "lineage": "l", "resources": [resource]}
+    document = read_state(json.dumps(state).encode(), "terraform.tfstate")
+    app = "huaweicloud_compute_instance.app"
+    assert [(r.image_id, r.where.resource, r.where.path) for r in document.references] == [
+        (CENTOS_79, f"{app}[1]", "block_device[0].image_id"),
+        (CENTOS_79, f"{app}[2]", "servers.green.image_id"),
+        (UBUNTU_2204, f"{app}[4]", "image_id"),
+        (CENTOS_79, f"{app}[5]", "image_id"),
+    ]
+    assert [(s.where.resource, s.where.path, s.reason) for s in document.skipped] == [
+        (f"{app}[0]", "image_id", "marked sensitive: not read"),
+        (f"{app}[1]", "block_device[1].image_id", "marked sensitive: not read"),
+        (f"{app}[2]", "servers.blue.image_id", "marked sensitive: not read"),
+        (f"{app}[3]", "image_id", "marked sensitive: not read"),
+        (f"{app}[6]", "image_id", "marked sensitive: not read"),
+    ]
+    show = {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "huaweicloud_compute_instance.app[0]", "values": {"id": "i-0", "image_id": CENTOS_79},
+         "sensitive_values": {}},
+        {"address": "huaweicloud_compute_instance.app[1]", "values": {"id": "i-1", "image_id": UBUNTU_2204},
+         "sensitive_values": {"image_id": True}},
+        {"address": "huaweicloud_compute_instance.app[2]", "values": {"network": [{"image_id": UBUNTU_2204}]},
+         "sensitive_values": {"network": True}}]}}}  # fmt: skip
+    shown = read_state(json.dumps(show), "show.json")
+    assert [r.image_id for r in shown.references] == [CENTOS_79]
+    assert [(s.where.resource, s.where.path, s.reason) for s in shown.skipped] == [
+        ("huaweicloud_compute_instance.app[1]", "image_id", "marked sensitive: not read"),
+        ("huaweicloud_compute_instance.app[2]", "network[0].image_id", "marked sensitive: not read"),
+    ]
+
+
 def test_plain_id_lists_with_comments_lowercased() -> None:
     kind, references = read("images.txt")
     assert kind == "ids"

@@ -14,7 +14,9 @@ A reference is every value under a key `image_id` or `imageId`, at any depth, th
 carries the filters and selection that its refresh would look up again. A value that cannot be read (a secret, or
 not an image ID) is recorded as skipped, with where it was. A secret is never read, even when the export shows it:
 what the caller marked secret must not appear in a report; a PinnedImage with a secret argument is judged by its
-lineage instead of by its lookup.
+lineage instead of by its lookup. Terraform's sensitive values are Pulumi's secrets: written in plain text, marked
+beside them (`sensitive_attributes` of a state's instance, `sensitive_values` of `terraform show -json`), and
+never read either.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -226,7 +229,8 @@ def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
             instance = _object(instance, name, f"resources[{index}].instances[{number}]")
             key = instance.get("index_key")
             address = base if key is None else f"{base}[{json.dumps(key)}]"
-            _add_found(found, name, address, [("", instance.get("attributes") or {})])
+            sensitive = _sensitive_paths(instance.get("sensitive_attributes"))
+            _add_found(found, name, address, [("", instance.get("attributes") or {})], sensitive)
     return found
 
 
@@ -244,20 +248,77 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
         module, path = modules.pop()
         for index, resource in enumerate(_list(module.get("resources"), name, f"{path}.resources")):
             resource = _object(resource, name, f"{path}.resources[{index}]")
-            _add_found(found, name, str(resource.get("address")), [("", resource.get("values") or {})])
+            sensitive = _sensitive_paths(resource.get("sensitive_values"))
+            _add_found(found, name, str(resource.get("address")), [("", resource.get("values") or {})], sensitive)
         children = _list(module.get("child_modules"), name, f"{path}.child_modules")
         modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
     return found
 
 
-def _add_found(found: StateDocument, name: str, resource: str, parts: list[tuple[str, Any]]) -> None:
+def _sensitive_paths(marks: Any) -> set[str] | None:
+    """The attribute paths Terraform marked sensitive, written as `_under_image_keys` writes them (`network[0].
+    image_id`); None when the marks are in a form not known here, so that nothing of the resource is read.
+
+    Two forms: a list of paths, each a list of steps `{"type": "get_attr", "value": "image_id"}` or `{"type":
+    "index", "value": {"value": 0, "type": "number"}}` (a state's `sensitive_attributes`: terraform's
+    internal/states/statefile/version4.go, `marshalPaths`); or an object shaped like the values with `true` where
+    sensitive (`sensitive_values` of `terraform show -json`; read in a state's `sensitive_attributes` too)."""
+    if marks is None or marks == []:
+        return set()
+    if isinstance(marks, Mapping):
+        return set(_marked_in(marks, ""))
+    if not isinstance(marks, list) or not all(isinstance(path, list) and path for path in marks):
+        return None
+    paths = set()
+    for steps in marks:
+        path = ""
+        for step in steps:
+            kind, value = (step.get("type"), step.get("value")) if isinstance(step, Mapping) else (None, None)
+            key = value.get("value") if kind == "index" and isinstance(value, Mapping) else value
+            if kind in ("get_attr", "index") and isinstance(key, str):
+                path = f"{path}.{key}" if path else key  # an attribute, or a map's key
+            elif kind == "index" and isinstance(key, int) and not isinstance(key, bool):
+                path = f"{path}[{key}]"
+            else:
+                return None
+        paths.add(path)
+    return paths
+
+
+def _marked_in(marks: Any, path: str) -> Iterator[str]:
+    if marks is True:
+        yield path
+    elif isinstance(marks, Mapping):
+        for key, item in marks.items():
+            yield from _marked_in(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(marks, list):
+        for index, item in enumerate(marks):
+            yield from _marked_in(item, f"{path}[{index}]")
+
+
+def _is_sensitive(path: str, sensitive: AbstractSet[str] | None) -> bool:
+    """Whether the value at `path` is marked, or lies inside a marked value."""
+    return sensitive is None or any(path == marked or path.startswith((f"{marked}.", f"{marked}["))
+                                    for marked in sensitive)  # fmt: skip
+
+
+def _add_found(
+    found: StateDocument,
+    name: str,
+    resource: str,
+    parts: list[tuple[str, Any]],
+    sensitive: AbstractSet[str] | None = frozenset(),
+) -> None:
     """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
-    one secret in both is one value not read)."""
+    one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read."""
     seen: set[str] = set()
     before = len(found.skipped)
     for part, values in parts:
         for path, value in _under_image_keys(values, part):
+            if value not in (None, "") and _is_sensitive(path, sensitive):
+                found.skipped.append(Skipped(Where(name, resource, path), "marked sensitive: not read"))
+                continue
             for reference in _add_values(found, Where(name, resource, path), value, None, seen):
                 seen.add(reference.image_id)
     first = {item.reason: item for item in reversed(found.skipped[before:])}
