@@ -147,6 +147,18 @@ def test_exclude_ids_never_chooses_them_and_says_which_would_have_won(engine: Em
     assert result.id == GOLD_20["id"] and result.excluded == {GOLD_2["id"]: "excluded by exclude_ids"}
 
 
+def test_excluded_holds_only_the_excluded_images_that_would_have_been_chosen(engine: Emulator) -> None:
+    result = get_images(**FILTERS, exclude_ids=[GOLD_2["id"], GOLD_60["id"]])  # GOLD_60 could never have won
+    assert result.id == GOLD_20["id"] and list(result.excluded) == [GOLD_2["id"]]
+    assert get_images(**FILTERS, exclude_ids=[GOLD_60["id"]]).excluded == {}
+    every = get_images(
+        platform="Ubuntu", name_regex=FILTERS["name_regex"], return_all=True, exclude_ids=[GOLD_60["id"]]
+    )
+    assert every.ids == [GOLD_2["id"], GOLD_20["id"]] and list(every.excluded) == [GOLD_60["id"]]  # it was a match
+    groups = get_images(platform="Ubuntu", group_by="platform", exclude_ids=[GOLD_2["id"], GOLD_60["id"]])
+    assert groups.groups["Ubuntu"].id == GOLD_20["id"] and list(groups.excluded) == [GOLD_2["id"]]
+
+
 @pytest.mark.parametrize("value", ["not-an-id oops", "", " " + GOLD_2["id"], "Ubuntu 22.04 server 64bit"])
 def test_exclude_ids_are_checked_as_the_file_checks_its_lines(engine: Emulator, value: str) -> None:
     with pytest.raises(GetImagesError, match=rf"exclude_ids: {re.escape(repr(value))} is not one image ID"):

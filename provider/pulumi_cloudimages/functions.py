@@ -138,7 +138,8 @@ class GetImagesResult:
     @property
     @pulumi.getter
     def excluded(self) -> Mapping[str, str]:
-        """Matches left out by exclude_ids or exclude_file: image ID -> reason."""
+        """Matches left out by exclude_ids or exclude_file that would have been chosen (ordered before the
+        image chosen, or its group's; any with return_all): image ID -> reason."""
         return pulumi.get(self, "excluded")  # type: ignore[no-any-return]
 
 

@@ -146,7 +146,8 @@ class Choice:
     `images` are the matches in selection order; `complete` says whether they are all of them (when only
     the newest is wanted, the service is asked for the newest few, and `images` holds just those).
     What the guards left out of the matches examined: `held_back`, younger than `min_age` (newest first;
-    the first of them becomes eligible at `next_eligible_at`), and `excluded`, revoked (ID -> reason).
+    the first of them becomes eligible at `next_eligible_at`), and `excluded`, revoked images that would have
+    been chosen (ID -> reason): ordered before the newest match, or before its group's, or any with `return_all`.
     `notes` say in words what the guards changed about the choice, for the adapters to show.
     """
 
@@ -213,10 +214,13 @@ def lookup_flow(query: ImageQuery, selection: Selection) -> Flow:
 
     latest = matches[0]
     report = _guard_report(guards, left, ahead_of=latest, order=order, selection=selection)
-    if selection.return_all:
-        return Choice(None, tuple(matches), None, **report)
+    if selection.return_all:  # every excluded match would have been returned
+        return Choice(None, tuple(matches), None, **report, excluded=_excluded(left))
     if selection.group_by is not None:
-        return Choice(None, tuple(matches), None, groups=_first_per_group(matches, selection.group_by), **report)
+        groups = _first_per_group(matches, selection.group_by)
+        won = [out for out in left if _ahead_in_group(out.image, groups, selection.group_by, order)]
+        return Choice(None, tuple(matches), None, groups=groups, **report, excluded=_excluded(won))
+    report["excluded"] = _excluded([out for out in left if order(out.image) < order(latest)])
     if selection.pinned_id is not None:
         pinned = next((image for image, _ in verdicts if image.id == selection.pinned_id), None)
         if pinned is None and newest_only:
@@ -248,7 +252,8 @@ _WORDS = {"untrusted": "from a source not chosen by default", "revoked": "exclud
 def _guard_report(
     guards: Guards, left: list[LeftOut], ahead_of: Image, order: Callable[[Image], Any], selection: Selection
 ) -> dict[str, Any]:
-    """The `Choice` fields that say what the guards left out, and notes on those that would have come first."""
+    """The `Choice` fields that say what the guards held back, and notes on what they left out that would have
+    come first; `excluded` is the caller's, as what would have been chosen depends on how it chooses."""
     held_back = tuple(sorted((out.image for out in left if out.reason == "too new"), key=_newest_first))
     times = [when for when in map(guards.eligible_at, held_back) if when is not None]
     first = order(ahead_of)
@@ -256,9 +261,18 @@ def _guard_report(
     return {
         "held_back": held_back,
         "next_eligible_at": min(times, default=None),
-        "excluded": {str(out.image.id): out.detail for out in left if out.reason == "revoked"},
         "notes": tuple(_left_out_lines(guards, passed_over, selection)),
     }
+
+
+def _excluded(left: list[LeftOut]) -> dict[str, str]:
+    """`Choice.excluded` from what was left out that would have been chosen: the revoked, ID -> reason."""
+    return {str(out.image.id): out.detail for out in left if out.reason == "revoked"}
+
+
+def _ahead_in_group(image: Image, groups: dict[str, Image], group_by: GroupBy, order: Callable[[Image], Any]) -> bool:
+    key = getattr(image, group_by)
+    return key is not None and (key not in groups or order(image) < order(groups[key]))
 
 
 def _left_out_lines(guards: Guards, left: list[LeftOut], selection: Selection) -> list[str]:
