@@ -34,4 +34,10 @@ def test_messages_in_the_callers_words(ims_emulator: Emulator) -> None:
     assert set(failures) == {"groupBy"} and "use mostRecent or orderBy" in failures["groupBy"]
     (failure,) = pinning.check({**ARGS, "min_ram": -1})
     assert failure.name == "minRam" and "minRam=-1" in failure.reason
+    # Pulumi's wire carries numbers as floats, as the dynamic provider hands them over: a whole one is an integer.
+    (wired,) = pinning.check({**ARGS, "min_ram": -1.0})
+    assert "minRam=-1:" in wired.reason and "-1.0" not in wired.reason
+    assert pinning.check({**ARGS, "min_ram": 2.0, "min_age": 7.0}) == []
+    (fraction,) = pinning.check({**ARGS, "min_ram": 1.5})
+    assert "minRam=1.5: " in fraction.reason
     assert pinning.changes({**ARGS, "keepers": {"a": "1"}}, {**ARGS, "order_by": "version"}) == ["keepers", "order_by"]

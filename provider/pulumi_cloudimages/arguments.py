@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,11 +29,18 @@ NOT_PINNABLE: dict[str, str] = {
 
 
 ARGUMENT_NAMES: tuple[str, ...] = tuple(name for model in INPUT_MODELS for name in model.model_fields)
+# Pulumi's wire carries every number as a float (min_ram=-1 arrives as -1.0): a whole one is that integer.
+_INTEGERS = frozenset(
+    name
+    for model in INPUT_MODELS
+    for name, field in model.model_fields.items()
+    if int in (field.annotation, *get_args(field.annotation))
+)
 
 
 def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, CallOverrides]:
     """Filters, selection and overrides from arguments by Python name; None means unset."""
-    given = {key: value for key, value in args.items() if value is not None}
+    given = {key: _whole(value) if key in _INTEGERS else value for key, value in args.items() if value is not None}
     for key in given:
         if key not in ARGUMENT_NAMES and not (isinstance(key, str) and is_filter_name(key)):
             close = difflib.get_close_matches(str(key), ARGUMENT_NAMES, n=1)
@@ -44,6 +51,10 @@ def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Cal
     query = ImageQuery.model_validate(given)
     check_choosable(query)
     return query, selection, overrides
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:

@@ -85,7 +85,10 @@ class Selection(BaseModel):
     @field_validator("min_age", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
-        # Whole days may be a number (7, or 7 in YAML), as they may be text ("7"); True is not a number of days.
+        # Whole days may be a number (7, or 7 in YAML; 7.0 from Pulumi's wire, where numbers are floats), as they
+        # may be text ("7"); True is not a number of days.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return f"{value}d"
         return value
