@@ -11,6 +11,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,34 @@ def test_the_guards_revoked_images_and_soak_time(ims: Emulator, tmp_path: Path) 
         find_outdated([ids], endpoint=ims.url, min_age="soon")
     with pytest.raises(InvalidQueryError, match=r"exclude_file='missing\.txt': cannot be read"):
         find_outdated([ids], endpoint=ims.url, exclude_file="missing.txt")
+
+
+def test_a_newer_image_held_back_by_the_soak_time_is_reported(ims: Emulator) -> None:
+    """`current` under a soak time may be current only for now: the held-back builds and when the next is eligible,
+    by lineage and by a pin's refresh, in the report, the JSON and a note on stderr."""
+    data = sample_data()
+    ubuntu = next(image for image in data["images"] if image["name"] == "Ubuntu 22.04 server 64bit 20240129")
+    built = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    fresh = {**ubuntu, "id": NEW_UBUNTU, "name": f"Ubuntu 22.04 server 64bit {built:%Y%m%d}",
+             "created_at": built.strftime("%Y-%m-%dT%H:%M:%SZ"), "self": f"/v2/images/{NEW_UBUNTU}"}  # fmt: skip
+    ims.replace_catalog(Catalog.from_data({**data, "images": [*data["images"], fresh]}, "a build of yesterday"))
+    in_use = ubuntu["id"] + "\n"
+    for documents, rule in (([in_use], "lineage"), ([FILES[0]], "pinned")):  # the export's PinnedImage keeps it
+        [held] = [r for r in find_outdated(documents, endpoint=ims.url, min_age="7d").images if r.image_id in in_use]
+        assert (held.rule, held.status, held.newest) == (rule, "current", None)
+        assert ([h.id for h in held.held_back], held.next_eligible_at) == ([NEW_UBUNTU], built + timedelta(days=7))
+    assert find_outdated([in_use], endpoint=ims.url).images[0].held_back == ()  # no soak time: plainly outdated
+    result = cli("-", "--endpoint", ims.url, "--min-age", "7d", stdin=in_use)
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)
+    assert (entry["status"], entry["held_back"]) == ("current", [NEW_UBUNTU])
+    assert entry["next_eligible_at"] == (built + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert result.stderr == (
+        f"note: {ubuntu['id']} (Ubuntu 22.04 server 64bit 20240129): held back 1 newer image by --min-age 7d, the "
+        f"newest {NEW_UBUNTU} ({fresh['name']}); the next becomes eligible at {entry['next_eligible_at']}\n"
+    )
+    plain = json.loads(cli("-", "--endpoint", ims.url, "--fail-on", "never", stdin=in_use).stdout)
+    assert (plain[0]["status"], plain[0]["held_back"], plain[0]["next_eligible_at"]) == ("outdated", [], None)
 
 
 def test_documents_as_bytes_text_mappings_and_automation_api_exports(ims: Emulator) -> None:

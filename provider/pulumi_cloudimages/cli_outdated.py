@@ -20,6 +20,7 @@ from rich.table import Table
 from .cli_common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
 from .cli_filters import Target, target_options
 from .errors import CloudImagesError
+from .image import format_time
 from .outdated import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
 from .render import output_format
 from .states import StateDocument, StateFileError, read_state
@@ -93,6 +94,7 @@ def outdated(
         raise fail(exc) from None
     _show(report, output or _default_format())
     _note_skipped(report)
+    _note_held_back(report, min_age)
     if report.failing(fail_on):
         raise typer.Exit(EXIT_FAILING)
 
@@ -159,6 +161,16 @@ def markdown(report: OutdatedReport) -> str:
     if not report.images:
         lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))
     return "\n".join(lines)
+
+
+def _note_held_back(report: OutdatedReport, min_age: str | None) -> None:
+    """Newer images a soak time keeps from being offered: a `current` image may be so only for now."""
+    for image in (image for image in report.images if image.held_back):
+        newest, count = image.held_back[0], len(image.held_back)
+        soak = f"--min-age {min_age}" if min_age and image.rule == "lineage" else "the soak time"
+        when = f"; the next becomes eligible at {format_time(image.next_eligible_at)}" if image.next_eligible_at else ""
+        tell(f"note: {image.image_id} ({image.image.name if image.image else '?'}): held back {count} newer "
+             f"image{'s' if count > 1 else ''} by {soak}, the newest {newest.id} ({newest.name}){when}")  # fmt: skip
 
 
 def _note_skipped(report: OutdatedReport) -> None:

@@ -78,6 +78,8 @@ class ImageReport:
     lineage: Mapping[str, Any] | None
     where: tuple[Where, ...]
     reason: str | None = None
+    held_back: tuple[Image, ...] = ()  # newer images the soak time keeps from being offered, newest first
+    next_eligible_at: datetime | None = None  # when the first of them may be offered
 
     @property
     def changes(self) -> dict[str, dict[str, Any]]:
@@ -109,6 +111,8 @@ class ImageReport:
             "newest_id": newest.id if newest else None,
             "newest_name": newest.name if newest else None,
             "newest_created_at": _time(newest.created_at if newest else None),
+            "held_back": [held.id for held in self.held_back],
+            "next_eligible_at": _time(self.next_eligible_at),
             "rule": self.rule,
             "lineage": dict(self.lineage) if self.lineage is not None else None,
             "changes": self.changes,
@@ -255,10 +259,10 @@ async def afind_outdated(
     pins, skipped_pins = _pin_lookups(references, guards, revoked)
     async with AsyncImsClient(settings=settings) as client:
         catalog = _Catalog(client, set(references), offer, concurrency)
-        latest = await asyncio.gather(
-            catalog.settle(), *(catalog.newest_match(q, s, settings) for q, s in pins.values())
+        _, latest = await asyncio.gather(
+            catalog.settle(), asyncio.gather(*(catalog.newest_match(q, s, settings) for q, s in pins.values()))
         )
-    newest_of_pin = dict(zip(pins, latest[1:], strict=True))
+    newest_of_pin = dict(zip(pins, latest, strict=True))
     reports = [_judge(image_id, refs, catalog, pins, newest_of_pin, revoked) for image_id, refs in references.items()]
     reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
     return OutdatedReport(tuple(reports), (*skipped, *skipped_pins), tuple(d.name for d in documents))
@@ -306,6 +310,7 @@ class _Catalog:
         self.concurrency, self.limit = concurrency, asyncio.Semaphore(concurrency)
         self.found: dict[str, Image] = {}
         self.newest: dict[Lineage, Image] = {}
+        self.held: dict[Lineage, dict[str, Image]] = {}  # held back by the soak time: younger than min_age, few
         self._asked: set[str] = set()
         self._listed: set[tuple[tuple[str, str], ...]] = set()
 
@@ -336,18 +341,27 @@ class _Catalog:
     def _keep(self, image: Image) -> None:
         if image.id in self.wanted:
             self.found[image.id] = image
-        if image.status == CHOSEN_STATUS and self.offer.left_out(image) is None:
+        if image.status != CHOSEN_STATUS:
+            return
+        left_out = self.offer.left_out(image)
+        if left_out is None:
             lineage = Lineage.of(image)
             best = self.newest.get(lineage)
             if best is None or ORDERS["created"](image) < ORDERS["created"](best):
                 self.newest[lineage] = image
+        elif left_out.reason == "too new" and image.id:
+            self.held.setdefault(Lineage.of(image), {})[image.id] = image
 
-    async def newest_match(self, query: ImageQuery, selection: Selection, settings: Settings) -> Image | None:
+    async def newest_match(
+        self, query: ImageQuery, selection: Selection, settings: Settings
+    ) -> tuple[Image | None, tuple[Image, ...]]:
+        """A pin's newest match, and the newer matches its soak time holds back."""
         async with self.limit:
             try:
-                return (await alookup(query, selection, settings)).latest
+                choice = await alookup(query, selection, settings)
             except NoMatchError:
-                return None
+                return None, ()
+            return choice.latest, choice.held_back
 
 
 def _judge(
@@ -355,7 +369,7 @@ def _judge(
     references: list[Reference],
     catalog: _Catalog,
     pins: Mapping[_PinKey, Any],
-    newest_of_pin: Mapping[_PinKey, Image | None],
+    newest_of_pin: Mapping[_PinKey, tuple[Image | None, tuple[Image, ...]]],
     revoked: Mapping[str, str],
 ) -> ImageReport:
     image = catalog.found.get(image_id)
@@ -363,14 +377,20 @@ def _judge(
     rule: Rule | None = None
     lineage: dict[str, Any] | None = None
     candidate: Image | None = None
+    held: Iterable[Image] = ()
+    soak = catalog.offer.min_age
     if pinned is not None:
         query, selection = pins[_pin_key(pinned)]
-        rule, candidate = "pinned", newest_of_pin[_pin_key(pinned)]
+        rule, (candidate, held), soak = "pinned", newest_of_pin[_pin_key(pinned)], selection.soak()
         lineage = {**query.model_dump(mode="json", by_alias=True, exclude_none=True),
                    **selection.model_dump(exclude_defaults=True)}  # fmt: skip
     elif image is not None:
         rule, of = "lineage", Lineage.of(image)
-        lineage, candidate = of.describe(), catalog.newest.get(of)
+        lineage, candidate, held = of.describe(), catalog.newest.get(of), catalog.held.get(of, {}).values()
+    # Held back: what would be offered but for the soak time, if newer than the image in use.
+    held_back = tuple(sorted((h for h in held if h.id != image_id and (image is None or _created_later(h, image))),
+                             key=ORDERS["created"]))  # fmt: skip
+    times = [h.created_at + soak for h in held_back if h.created_at is not None and soak is not None]
     newer = candidate if candidate is not None and candidate.id != image_id else None
     status: Status
     reason = None
@@ -387,7 +407,8 @@ def _judge(
     else:
         status, newer = "current", None
     where = tuple(sorted((r.where for r in references), key=lambda w: (w.file, w.resource or "", w.path)))
-    return ImageReport(image_id, status, image, newer, rule, lineage, where, reason)
+    return ImageReport(image_id, status, image, newer, rule, lineage, where, reason, held_back,
+                       min(times) if times else None)  # fmt: skip
 
 
 def _created_later(image: Image, than: Image) -> bool:
