@@ -1,6 +1,7 @@
 """The bundled sample catalog: realistic public images of every platform over several years, plus
 private and shared images of two projects. Built in code so it is deterministic and easy to read;
-`python -m pulumi_cloudimages.emulator.sample > catalog.json` writes it out as a starting point.
+`python -c 'from pulumi_cloudimages.emulator.sample import print_sample; print_sample()' > catalog.json` writes it
+out as a starting point (not `python -m`: the package has imported this module already, and runpy warns).
 """
 
 from __future__ import annotations
@@ -253,5 +254,10 @@ def sample_catalog() -> Catalog:
     return Catalog.from_data(sample_data(), "the bundled sample catalog")
 
 
-if __name__ == "__main__":
+def print_sample() -> None:
+    """The sample catalog, in the file format `cloudimages serve --catalog` reads, on standard output."""
     print(json.dumps(sample_data(), indent=1))
+
+
+if __name__ == "__main__":  # the older `python -m` form still works, with runpy's warning
+    print_sample()
