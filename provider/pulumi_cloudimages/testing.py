@@ -312,6 +312,9 @@ class ProgramStack:
             try:
                 done.set_result(operation())
             except BaseException as exc:  # handed to the caller, who raises it
+                # The program's other futures may hold the same failure: it is reported here, once, not again
+                # when they are collected ("Future exception was never retrieved", at exit on Python 3.10).
+                loop.set_exception_handler(_unretrieved_ignored)
                 done.set_exception(exc)
             finally:
                 forget()
@@ -329,6 +332,11 @@ class ProgramStack:
                 f"the program did not finish within {timeout} s (an Output that never resolves, or a lookup "
                 "waiting on the service?); it was cancelled"
             ) from None
+
+
+def _unretrieved_ignored(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if "never retrieved" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
 
 
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
