@@ -170,7 +170,8 @@ def test_the_guards_revoked_images_and_soak_time(ims: Emulator, tmp_path: Path) 
     forget()
     ids = "ea91cb38-2d37-5841-a80b-669fc6bdbb94\n"
     revoked = find_outdated([ids, FILES[0]], endpoint=ims.url, exclude_ids=[NEW_UBUNTU])
-    soaked = find_outdated([ids, FILES[0]], endpoint=ims.url, min_age="30d")  # the new build is 16 days old
+    new_build_age = datetime.now(timezone.utc) - datetime(2026, 11, 15, 8, tzinfo=timezone.utc)
+    soaked = find_outdated([ids, FILES[0]], endpoint=ims.url, min_age=f"{new_build_age.days + 1}d")  # still soaking
     for report in (revoked, soaked):
         newest = {r.image_id: r.newest.name if r.newest else None for r in report.images}
         assert newest["ea91cb38-2d37-5841-a80b-669fc6bdbb94"] == "Ubuntu 22.04 server 64bit 20240129"
