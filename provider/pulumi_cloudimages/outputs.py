@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any, get_args
 
-from .image import Image, format_time
+from .image import Image, UtcTime, format_time
 from .naming import rephrase
 from .selection import Choice
 
@@ -23,9 +25,23 @@ def _plain(value: Any) -> Any:
     return format_time(value) if isinstance(value, datetime) else value
 
 
+_FIELDS = tuple(Image.model_fields)
+_TIMES = tuple(field for field, info in Image.model_fields.items() if UtcTime in get_args(info.annotation))
+_attributes = attrgetter(*_FIELDS)  # all of an image's attributes at once: a listing has thousands to read
+
+
+@lru_cache(maxsize=8)
+def _names(name: Naming) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The attributes' names as `name` writes them, and the time attributes' (each beside its own)."""
+    return tuple(map(name, _FIELDS)), tuple((name(field), field) for field in _TIMES)
+
+
 def image_values(image: Image, name: Naming = _python) -> dict[str, Any]:
     """Every attribute of `image` (times as UTC text), and `extra`: the unmodelled fields by wire name."""
-    values = {name(field): _plain(getattr(image, field)) for field in Image.model_fields}
+    names, times = _names(name)
+    values = dict(zip(names, _attributes(image), strict=True))
+    for key, field in times:
+        values[key] = _plain(getattr(image, field))
     values["extra"] = dict(image.model_extra or {})
     return values
 
