@@ -55,6 +55,7 @@ from .redaction import redacted, secret_texts
 from .schema import schema_text
 from .selection import Choice
 from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settings_from_config
+from .wire import struct_bytes
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +251,8 @@ def _answer(choice: Choice, secret: bool) -> proto.InvokeResponse:
     if secret:
         outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
     response = proto.InvokeResponse()
-    # Struct.update: some 100x faster than PropertyValue for a listing of images.
-    getattr(response, "return").update(outputs)
+    # The Struct's bytes written directly and parsed in C: Struct.update would set value after value in Python.
+    getattr(response, "return").MergeFromString(struct_bytes(outputs))
     return response
 
 
