@@ -159,9 +159,11 @@ def test_excluded_holds_only_the_excluded_images_that_would_have_been_chosen(eng
     assert groups.groups["Ubuntu"].id == GOLD_20["id"] and list(groups.excluded) == [GOLD_2["id"]]
 
 
-@pytest.mark.parametrize("value", ["not-an-id oops", "", " " + GOLD_2["id"], "Ubuntu 22.04 server 64bit"])
+@pytest.mark.parametrize(
+    "value", ["not-an-id oops", "nonsense", "", " " + GOLD_2["id"], GOLD_2["id"][:-1], "Ubuntu 22.04 server 64bit"]
+)
 def test_exclude_ids_are_checked_as_the_file_checks_its_lines(engine: Emulator, value: str) -> None:
-    with pytest.raises(GetImagesError, match=rf"exclude_ids: {re.escape(repr(value))} is not one image ID"):
+    with pytest.raises(GetImagesError, match=rf"exclude_ids: {re.escape(repr(value))} is not an image ID"):
         get_images(**FILTERS, exclude_ids=[GOLD_20["id"], value])
     assert engine.requests == []
 
@@ -186,7 +188,7 @@ def test_a_malformed_line_is_refused_naming_the_file_and_line(
     engine: Emulator, tmp_path: Path, lines: tuple[str, ...], expected: str
 ) -> None:
     path = revocation_file(tmp_path, *lines)
-    with pytest.raises(GetImagesError, match=f"exclude_file='{path}': {expected}: .* is not one image ID"):
+    with pytest.raises(GetImagesError, match=f"exclude_file='{path}': {expected}: .* is not an image ID"):
         get_images(**FILTERS, exclude_file=path)
     with pytest.raises(GetImagesError, match=r"exclude_file='.*missing\.txt': cannot be read"):
         get_images(**FILTERS, exclude_file=str(tmp_path / "missing.txt"))
@@ -276,7 +278,8 @@ def test_cli_latest_respects_the_guards(emulator: Emulator) -> None:
     ("args", "expected"),
     [
         (["--min-age", "soon"], "--min-age='soon': expected a number of days"),
-        (["--exclude-id", "not-an-id oops"], "--exclude-id: 'not-an-id oops' is not one image ID"),
+        (["--exclude-id", "not-an-id oops"], "--exclude-id: 'not-an-id oops' is not an image ID"),
+        (["--exclude-id", "nonsense"], "--exclude-id: 'nonsense' is not an image ID (a UUID such as"),
         (["--exclude-file", "/nonexistent/revoked.txt"], "--exclude-file='/nonexistent/revoked.txt': cannot be read"),
         (["--name-regex", r"(?<!beta )64bit"], "--name-regex='(?<!beta )64bit' is not a regular expression in RE2"),
         (["--name-regex", r"(a)\1"], r"--name-regex='(a)\1' is not a regular expression in RE2"),  # as typed

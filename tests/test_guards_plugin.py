@@ -78,7 +78,7 @@ def test_exclude_ids_and_file_with_reasons(plugin: Provider, tmp_path: Path) -> 
     bad = revocation_file(tmp_path, "# revoked", "", f"{GOLD_20['id']} {GOLD_60['id']}")
     assert f"excludeFile='{bad}': line 3: " in refused(plugin, excludeFile=bad)["excludeFile"]
     assert (
-        "excludeIds: 'not-an-id oops' is not one image ID"
+        "excludeIds: 'not-an-id oops' is not an image ID"
         in refused(plugin, excludeIds=["not-an-id oops"])["excludeIds"]
     )
 

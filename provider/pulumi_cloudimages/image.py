@@ -9,11 +9,15 @@ model does not name are kept (`model_extra`), since real responses carry more th
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from typing_extensions import Self
+
+# What an image ID looks like: IMS gives every image a UUID.
+IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def format_time(value: datetime) -> str:

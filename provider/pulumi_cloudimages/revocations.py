@@ -13,18 +13,19 @@ import re
 from pathlib import Path
 
 from .errors import InvalidQueryError, shown
+from .image import IMAGE_ID
 
-_ID = r"[0-9A-Za-z][0-9A-Za-z_.:-]*"  # one image ID: what a line of the file and each of exclude_ids hold
-_LINE = re.compile(rf"^\s*(?P<id>{_ID})\s*(?:#\s*(?P<reason>.*?))?\s*$")
+_LINE = re.compile(rf"^\s*(?P<id>{IMAGE_ID.pattern})\s*(?:#\s*(?P<reason>.*?))?\s*$")
+_AN_ID = "an image ID (a UUID such as 87c08afe-80fc-52f2-abe6-f0cf30e5b09e)"
 LISTED = "excluded by exclude_ids"  # the reason of an ID of exclude_ids; adapters name the argument in their words
 
 
 def check_exclude_ids(ids: list[str]) -> None:
     """`InvalidQueryError` naming `exclude_ids` and the value, for any that is not one image ID (the file's rule)."""
     for value in ids:
-        if re.fullmatch(_ID, value) is None:
+        if not isinstance(value, str) or IMAGE_ID.fullmatch(value) is None:
             raise InvalidQueryError(
-                f"invalid selection: exclude_ids: {shown(value)} is not one image ID", names=("exclude_ids",)
+                f"invalid selection: exclude_ids: {shown(value)} is not {_AN_ID}", names=("exclude_ids",)
             )
 
 
@@ -57,7 +58,7 @@ def read_exclude_file(path: str) -> dict[str, str]:
             continue
         found = _LINE.match(line)
         if found is None:
-            raise refused(f"line {number}: {shown(line)} is not one image ID, optionally followed by '# reason'")
+            raise refused(f"line {number}: {shown(line)} is not {_AN_ID}, optionally followed by '# reason'")
         reason = found["reason"] or ""
         where = f"{path} line {number}"
         revoked.setdefault(found["id"], f"{reason} ({where})" if reason else f"listed in {where}")

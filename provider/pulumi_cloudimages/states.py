@@ -30,12 +30,12 @@ from typing import Any, Literal
 
 from .arguments import ARGUMENT_NAMES
 from .errors import CloudImagesError, shown
+from .image import IMAGE_ID
 from .naming import camel
 from .query import is_filter_name
 
 Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
 
-IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 IMAGE_ID_KEYS = frozenset({"image_id", "imageId"})
 # Pulumi's secret signature (sdk/go/common/resource/sig/sig.go, `Secret`), and the fields of a secret in an
 # export (sdk/go/common/apitype/core.go, `SecretV1`: `ciphertext`, or `plaintext` with --show-secrets).
