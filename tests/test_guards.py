@@ -135,9 +135,9 @@ def test_no_image_old_enough_says_how_many_were_held_back_and_until_when(engine:
     assert isinstance(caught.value.__cause__, NoMatchError)
 
 
-@pytest.mark.parametrize("value", ["7 days", "-1d", "7w", "1.5d", "", True, "99999d"])
+@pytest.mark.parametrize("value", ["7 days", "-1d", "7w", "1.5d", "", True, 7.5, [7], "99999d"])
 def test_a_bad_min_age_is_refused_naming_it_before_any_request(engine: Emulator, value: Any) -> None:
-    with pytest.raises(GetImagesError, match=r"min_age=.*(expected a number of days|at most 3650 days|valid str)"):
+    with pytest.raises(GetImagesError, match=r"min_age=.*: (expected a number of days \(7\), or|at most 3650 days)"):
         get_images(**FILTERS, min_age=value)
     assert engine.requests == []
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .auth import canonical_query
 from .client import IMAGES_PATH
 from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError, shown
-from .guards import Guards, LeftOut, parse_duration
+from .guards import DURATION_FORMS, Guards, LeftOut, parse_duration
 from .image import Image, format_time
 from .name_regex import compile_name_regex, name_matches
 from .query import WIRE_NAMES, ImageQuery
@@ -91,6 +91,8 @@ class Selection(BaseModel):
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return f"{value}d"
+        if value is not None and not isinstance(value, str):  # 7.5, True, a list: not a duration in any form
+            raise ValueError(f"expected {DURATION_FORMS}")
         return value
 
     @field_validator("min_age")
