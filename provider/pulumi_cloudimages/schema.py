@@ -73,7 +73,8 @@ _RESULT_OUTPUTS: dict[str, dict[str, Any]] = {
     "excluded": {
         "type": "object",
         "additionalProperties": {"type": "string"},
-        "description": "Matches left out by excludeIds or excludeFile: image ID -> reason.",
+        "description": "Matches left out by excludeIds or excludeFile that would have been chosen (ordered before "
+        "the image chosen, or its group's; any with returnAll): image ID -> reason.",
     },
 }
 
