@@ -99,6 +99,15 @@ def test_shared_and_marketplace_images_only_when_asked_and_never_off_the_shelf(e
     assert "off the shelf" in str(caught.value) and OFFSHELF["id"] in str(caught.value)
 
 
+def test_images_a_project_shares_out_stay_its_own(emulator: Emulator) -> None:
+    # The API lists an image its owner shares out as shared too: for the owner it is still its own.
+    start_engine(config={"cloudimages:endpoint": emulator.url, "cloudimages:projectId": PROJECT_B})
+    try:
+        assert get_images(**FILTERS).id == LOOKALIKE["id"]  # the owner's newest build wins, untouched by the guard
+    finally:
+        forget()
+
+
 def test_a_name_filter_is_not_won_by_a_lookalike_of_another_tenant(engine: Emulator) -> None:
     assert get_images(platform="Ubuntu", name=GOLD_2["name"]).id == GOLD_2["id"]  # three images have that name
 

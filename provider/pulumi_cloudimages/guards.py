@@ -20,7 +20,8 @@ from .query import ImageQuery
 # Setting any of these says which sources to look at; without them only trusted ones are chosen.
 SOURCE_FILTERS = ("imagetype", "visibility", "owner", "member_status", "id")
 # Chosen only when asked for: images shared by other tenants, and Marketplace ones. Public (gold) images and
-# the project's own (private) are trusted; so is an image whose listing says neither.
+# the project's own (private, or shared out by it: the API lists those as shared too) are trusted; so is an
+# image whose listing says neither.
 UNTRUSTED_TYPES = frozenset({"shared", "market"})
 _DURATION = re.compile(r"^(?P<count>\d{1,6})(?P<unit>[dhm]?)$")  # no unit: days
 _UNITS = {"": "days", "d": "days", "h": "hours", "m": "minutes"}
@@ -59,6 +60,7 @@ class Guards:
     min_age: timedelta | None
     revoked: dict[str, str]
     trusted_only: bool
+    own_project: str | None = None  # the caller's project: its images are its own, even those it shares out
 
     @staticmethod
     def trusted_only_for(query: ImageQuery) -> bool:
@@ -68,7 +70,8 @@ class Guards:
         """None for a candidate; else what leaves `image` out."""
         if image.is_offshelved:
             return LeftOut(image, "untrusted", "off the shelf in the Marketplace")
-        if self.trusted_only and (image.imagetype in UNTRUSTED_TYPES or image.visibility == "shared"):
+        mine = self.own_project is not None and image.owner == self.own_project
+        if self.trusted_only and not mine and (image.imagetype in UNTRUSTED_TYPES or image.visibility == "shared"):
             shared = image.imagetype == "shared" or image.visibility == "shared"
             return LeftOut(image, "untrusted", f"shared by project {image.owner}" if shared else "a Marketplace image")
         if image.id in self.revoked:

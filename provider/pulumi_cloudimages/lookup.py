@@ -123,7 +123,9 @@ def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh
     found = None if fresh else _results.get_recent(key)
     if found is None:
         client = _client(settings)
-        found = _drive(lookup_flow(query, selection), lambda q, n: client.list_images(q, max_results=n))
+        found = _drive(
+            lookup_flow(query, selection, settings.project_id), lambda q, n: client.list_images(q, max_results=n)
+        )
         _results.put(key, found)
     return found
 
@@ -175,7 +177,7 @@ def _retrieved(task: asyncio.Task[Choice]) -> None:
 async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     try:
         async with (await _async_clients()).using(settings) as client:
-            return _results.put(key, await _adrive(lookup_flow(query, selection), client))
+            return _results.put(key, await _adrive(lookup_flow(query, selection, settings.project_id), client))
     finally:
         if _running.get(key) is asyncio.current_task():
             del _running[key]
