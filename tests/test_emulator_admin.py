@@ -157,6 +157,13 @@ def test_every_flag_is_a_string_or_a_boolean(http: httpx.Client, flag: str, valu
     assert f"image #0 (a): field {flag}: expected a string or a boolean (got {value!r})" in message
 
 
+@pytest.mark.parametrize(("flag", "value"), [("__support_kvm", "yes"), ("__whole_image", "1"), ("__isregistered", "0")])
+def test_a_true_false_flag_is_not_read_from_other_words(http: httpx.Client, flag: str, value: str) -> None:
+    refused = http.put("/_emulator/catalog", json={"images": [{"id": "a", flag: value}]})
+    assert refused.status_code == 400
+    assert f"image #0 (a): field {flag}: expected true or false (got {value!r})" in refused.json()["error"]["message"]
+
+
 def test_flags_written_as_booleans_or_strings_match_alike(http: httpx.Client) -> None:
     images = [
         {"id": "a", "visibility": "public", "__support_kvm": True, "__whole_image": True, "__support_s4l": "true"},

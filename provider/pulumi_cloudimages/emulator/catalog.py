@@ -99,6 +99,10 @@ class _Builder:
         for name, value in wire.items():
             if (name in _FLAGS or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
                 raise CatalogError(f"{where}: field {name}: expected a string or a boolean (got {value!r})")
+            # A flag the response types as true/false is that, written either way; the model alone would also
+            # read "yes", "1" or "off" (some __support_* fields it does not name hold lists: "hss,ces").
+            if name in _FLAGS and isinstance(value, str) and value not in ("true", "false"):
+                raise CatalogError(f"{where}: field {name}: expected true or false (got {value!r})")
         try:
             image = Image.model_validate(wire)
         except ValidationError as exc:
