@@ -12,8 +12,8 @@ same `alookup` chooses (concurrent identical invokes are sent once), and the res
 as the schema's outputs. Every message names what the caller wrote (argument and config key names),
 never quotes a value the caller marked secret (config or argument), and never a value not known yet.
 
-The file reads top-down: what the engine sends (`Given`), its log, the provider (config, `getImages`), the
-resources it serves (`RESOURCES`), the gRPC servicer, and the process.
+The file reads top-down: the provider (config, `getImages`), the resources it serves (`RESOURCES`), the gRPC
+servicer, and the process; what the engine sends is read in `plugin_wire.py`.
 """
 
 from __future__ import annotations
@@ -25,23 +25,19 @@ import faulthandler
 import functools
 import logging
 import os
-import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from types import FrameType
 from typing import Any, Protocol, TypeVar
 
 import grpc
 import grpc.aio
-from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2_grpc
-from pulumi.runtime.rpc import UNKNOWN
-from pulumi.runtime.rpc import _special_output_value_sig as _OUTPUT_SIG
+from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
@@ -51,7 +47,21 @@ from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, sho
 from .lookup import alookup
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
-from .redaction import redacted, secret_texts
+from .pinning import PINNED_IMAGE, Failure, has_unknown
+from .plugin_pinned import PinnedImageResource
+from .plugin_wire import (
+    PYTHON_NAMES,
+    EngineLog,
+    Given,
+    Redacting,
+    Refused,
+    check_failures,
+    handling,
+    masked,
+    python_name,
+    short,
+)
+from .redaction import redacted
 from .schema import schema_text
 from .selection import Choice
 from .settings import CONFIG_KEYS, CONFIG_WORDS, Settings, config_values, settings_from_config
@@ -61,128 +71,11 @@ log = logging.getLogger(__name__)
 
 # Properties the engine itself adds to a provider's inputs; they are not settings.
 _ENGINE_KEYS = frozenset({"version", "pluginDownloadURL"})
-ARGUMENTS: dict[str, str] = {camel(name): name for name in ARGUMENT_NAMES}
-# `__support_*` flags the filter table does not list pass through, as in Python (`supportS4l`).
-_EXTRA_SUPPORT_FLAG = re.compile(r"^support[A-Z0-9][A-Za-z0-9]*$")
+_ARGUMENT_WORDS = [camel(name) for name in ARGUMENT_NAMES]
 _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values())
-_KEY_SHOWN = 80  # characters of a property name quoted in a failure
-
-
-# --- what the engine sends -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Given:
-    """A Struct from the engine as plain values: secrets unwrapped, whole numbers as int (the wire has only
-    floats), a value not known yet (in a preview) as Pulumi's `UNKNOWN`; `secrets` are the texts by which
-    the values marked secret could appear in a message, `secret_names` the keys whose value is or holds one."""
-
-    values: dict[str, Any]
-    secrets: tuple[str, ...] = ()
-    secret_names: frozenset[str] = frozenset()
-
-    @property
-    def secret(self) -> bool:
-        return bool(self.secret_names)
-
-    @classmethod
-    def read(cls, message: struct_pb2.Struct) -> Given:
-        marked: list[Any] = []
-        values, names = {}, set()
-        for key, value in message.fields.items():
-            before = len(marked)
-            values[key] = _plain(value, marked)
-            if len(marked) > before:
-                names.add(key)
-        return cls(values, secret_texts(marked), frozenset(names))
-
-
-def _plain(value: struct_pb2.Value, marked: list[Any]) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "number_value":
-        number = value.number_value
-        return int(number) if number.is_integer() else number
-    if kind == "list_value":
-        return [_plain(item, marked) for item in value.list_value.values]
-    if kind != "struct_value":
-        return None if kind == "null_value" else getattr(value, str(kind))
-    fields = value.struct_value.fields
-    sig = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
-    if sig in (_SECRET_SIG, _OUTPUT_SIG):  # a secret, or an output value (not known yet when it holds none)
-        inner = _plain(fields["value"], marked) if "value" in fields else UNKNOWN
-        if sig == _SECRET_SIG or ("secret" in fields and fields["secret"].bool_value):
-            marked.append(inner)
-        return inner
-    return {key: _plain(item, marked) for key, item in fields.items()}
-
-
-def _unknown(value: Any) -> bool:
-    """Whether `value` is, or holds (in a list or map), a value not known yet."""
-    if isinstance(value, Mapping):
-        return any(_unknown(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_unknown(item) for item in value)
-    return bool(value == UNKNOWN)
-
-
-def _snake(key: str) -> str:
-    """A further support flag's Python name: `supportFooBar` -> `support_foo_bar`."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-
-
-def _short(key: str) -> str:
-    """A property name as a failure names it: cut short when long (a 100,000-character key)."""
-    return key if len(key) <= _KEY_SHOWN else f"{key[:_KEY_SHOWN]}... ({len(key)} characters)"
-
-
-# --- the engine: warnings for the user ---------------------------------------------------------------
-
-_LOG_TIMEOUT = 5.0  # seconds a warning may take to reach the engine
-
-
-class EngineLog:
-    """Warnings for the user, sent to the engine's `Log` RPC at the address the engine starts the plugin with,
-    tied to a resource's URN, as `pulumi.log.warn` sends a program's (`pulumi/log.py`). The experimental provider
-    server (`pulumi/provider/experimental/server.py`) keeps its engine address for Construct and Call only, so
-    there is no SDK facility to reuse. With no engine answering, the warning goes to stderr, which the engine
-    keeps in its own log. Messages come here with secrets already masked."""
-
-    def __init__(self, address: str | None) -> None:
-        self.address = address
-        self._stub: engine_pb2_grpc.EngineStub | None = None
-
-    async def warn(self, message: str, urn: str = "") -> None:
-        if self.address:
-            if self._stub is None:  # made on the serving loop, at the first warning
-                channel = grpc.aio.insecure_channel(self.address, options=_GRPC_CHANNEL_OPTIONS)
-                self._stub = engine_pb2_grpc.EngineStub(channel)
-            request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
-            try:
-                await self._stub.Log(request, timeout=_LOG_TIMEOUT)
-                return
-            except grpc.aio.AioRpcError as exc:
-                log.debug("the engine at %s did not take a warning: %s", self.address, exc.code())
-        log.warning("%s", message)
 
 
 # --- the provider: config and getImages -------------------------------------------------------------
-
-
-class Refused(Exception):
-    """An RPC answered with a gRPC error: `code` and a message meant for the user as it is."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Failure:
-    property: str
-    reason: str
-
-    def message(self) -> proto.CheckFailure:
-        return proto.CheckFailure(property=self.property, reason=self.reason)
 
 
 class CloudImagesProvider:
@@ -198,18 +91,18 @@ class CloudImagesProvider:
     def check_config(self, news: Given) -> list[Failure]:
         failures = []
         for key, value in news.values.items():
-            if key in _ENGINE_KEYS or _unknown(value):  # an unknown value is checked once it is known
+            if key in _ENGINE_KEYS or has_unknown(value):  # an unknown value is checked once it is known
                 continue
             try:  # one key at a time, so every bad key gets its own failure
                 Settings.validated(config_values({key: value}), CONFIG_WORDS)
             except ConfigurationError as exc:
-                failures.append(Failure(_short(key), redacted(_in_schema_words(exc), news.secrets)))
+                failures.append(Failure(short(key), redacted(_camel_message(exc), news.secrets)))
         return failures
 
     def configure(self, args: Given) -> None:
         # CheckConfig has refused bad keys and values already; whatever is left surfaces at the first invoke.
         given = {key: value for key, value in args.values.items() if key not in _ENGINE_KEYS}
-        self.unknown_config = tuple(key for key, value in given.items() if _unknown(value))
+        self.unknown_config = tuple(key for key, value in given.items() if has_unknown(value))
         self.config = {key: value for key, value in given.items() if key not in self.unknown_config}
         self.config_secrets = args.secrets
         self.secret_config = args.secret_names
@@ -234,12 +127,12 @@ class CloudImagesProvider:
         try:
             query, selection, overrides = split_arguments(given)
         except InvalidQueryError as exc:
-            reason = _in_schema_words(exc, words)
+            reason = _camel_message(exc, words)
             return _failed([Failure(words.get(name) or camel(name), reason) for name in exc.names or ("",)], secrets)
         try:
             choice = await alookup(query, selection, settings_from_config(self.config, overrides))
         except CloudImagesError as exc:
-            message = redacted(f"{FUNCTION}: {_in_schema_words(exc, words)}", secrets)
+            message = redacted(f"{FUNCTION}: {_camel_message(exc, words)}", secrets)
             raise Refused(grpc.StatusCode.UNKNOWN, message) from None
         # Marshalling a listing is work too (some 50 us an image): off the loop, like the selection.
         return await asyncio.to_thread(_answer, choice, args.secret)
@@ -257,10 +150,10 @@ def _answer(choice: Choice, secret: bool) -> proto.InvokeResponse:
 
 
 def _failed(failures: list[Failure], secrets: Sequence[str]) -> proto.InvokeResponse:
-    return proto.InvokeResponse(failures=[Failure(f.property, redacted(f.reason, secrets)).message() for f in failures])
+    return proto.InvokeResponse(failures=check_failures(Failure(f.name, redacted(f.reason, secrets)) for f in failures))
 
 
-def _in_schema_words(exc: CloudImagesError, words: Mapping[str, str] | None = None) -> str:
+def _camel_message(exc: CloudImagesError, words: Mapping[str, str] | None = None) -> str:
     """The message with Python names (`min_ram`, `max_retries`) as the schema writes them (`minRam`,
     `maxRetries`), and the further support flags as the caller wrote them (`words`: `supportFoo`)."""
     words = words or {}
@@ -276,20 +169,20 @@ def _arguments(args: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
     words: dict[str, str] = {}
     failures = []
     for key, value in args.items():
-        if _unknown(value):
+        name = python_name(key)
+        if has_unknown(value):
             failures.append(
-                Failure(_short(key), f"{_short(key)} is not known yet: {FUNCTION} needs every argument known")
+                Failure(short(key), f"{short(key)} is not known yet: {FUNCTION} needs every argument known")
             )
-        elif key in ARGUMENTS:
-            given[ARGUMENTS[key]] = value
-        elif _EXTRA_SUPPORT_FLAG.match(key):
-            name = _snake(key)
+        elif name in ARGUMENT_NAMES:
+            given[name] = value
+        elif name is not None and key not in PYTHON_NAMES:  # a further support flag
             given[name] = value
             words.update({name: key, f"__{name}": key})
-        else:
-            close = difflib.get_close_matches(key, ARGUMENTS, n=1)
+        else:  # no argument: an unknown key, or PinnedImage's keepers or an output
+            close = difflib.get_close_matches(key, _ARGUMENT_WORDS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            failures.append(Failure(_short(key), f"{FUNCTION} has no argument {shown(key)}{hint}"))
+            failures.append(Failure(short(key), f"{FUNCTION} has no argument {shown(key)}{hint}"))
     return given, words, failures
 
 
@@ -313,8 +206,8 @@ class Resource(Protocol):
 
 
 # The resource types served, by type token (`cloudimages:index:<Name>`), each made for the provider that serves
-# it; the schema's `resources` match. `plugin_pinned` adds `PinnedImage` (it builds on this module).
-RESOURCES: dict[str, Callable[[CloudImagesProvider], Resource]] = {}
+# it; the schema's `resources` match.
+RESOURCES: dict[str, Callable[[CloudImagesProvider], Resource]] = {PINNED_IMAGE: PinnedImageResource}
 
 
 def _resource(resources: Mapping[str, Resource], request: Any) -> Resource:
@@ -346,18 +239,20 @@ _Handler = Callable[[Any, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitab
 
 def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Response]:
     """An RPC whose failures reach the engine as one clear message: a `Refused` with its code, anything
-    unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret."""
+    unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret of the
+    config or of the request."""
 
     @functools.wraps(method)
     async def answer(self: _Servicer, request: _Request, context: grpc.aio.ServicerContext[Any, Any]) -> _Response:
-        try:
-            return await method(self, request, context)
-        except Refused as exc:
-            await context.abort(exc.code, str(exc))
-        except Exception as exc:  # a bug: say what, keep it short, keep secrets out
-            text = redacted(f"{method.__name__} failed: {type(exc).__name__}: {exc}", self.provider.config_secrets)
-            log.error("%s", text.splitlines()[0] if text else text)
-            await context.abort(grpc.StatusCode.INTERNAL, text)
+        with handling(request):
+            try:
+                return await method(self, request, context)
+            except Refused as exc:
+                await context.abort(exc.code, str(exc))
+            except Exception as exc:  # a bug: say what, keep it short, keep secrets out
+                text = masked(f"{method.__name__} failed: {type(exc).__name__}: {exc}", self.provider.config_secrets)
+                log.error("%s", text.splitlines()[0] if text else text)
+                await context.abort(grpc.StatusCode.INTERNAL, text)
         raise AssertionError("context.abort raises")  # pragma: no cover
 
     return answer
@@ -385,7 +280,7 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     @_answered
     async def CheckConfig(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
         failures = self.provider.check_config(Given.read(request.news))
-        return proto.CheckResponse(inputs=request.news, failures=[f.message() for f in failures])
+        return proto.CheckResponse(inputs=request.news, failures=check_failures(failures))
 
     @_answered
     async def Configure(self, request: proto.ConfigureRequest, context: Any) -> proto.ConfigureResponse:
@@ -455,18 +350,6 @@ _GRACE = 0.5  # seconds in-flight RPCs get to finish after SIGTERM/SIGINT
 _HARD_EXIT_AFTER = 1.5  # seconds after the signal: the process ends then whatever still runs
 
 
-class _Redacting(logging.Filter):
-    """Keeps the config's secret values out of every log line the plugin writes."""
-
-    def __init__(self, provider: CloudImagesProvider) -> None:
-        super().__init__()
-        self.provider = provider
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redacted(record.getMessage(), self.provider.config_secrets), None
-        return True
-
-
 def _arm_stop(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
     """SIGTERM/SIGINT: stop serving, and end the process `_HARD_EXIT_AFTER` seconds later at the latest.
 
@@ -493,7 +376,7 @@ def _devnull() -> Any:
 async def _serve(engine: str) -> None:
     provider = CloudImagesProvider(EngineLog(engine))
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_Redacting(provider))
+    handler.addFilter(Redacting(lambda: provider.config_secrets))
     package = logging.getLogger(__name__.rpartition(".")[0])
     package.addHandler(handler)
     package.propagate = False  # one line per record, through the redacting handler only
@@ -519,7 +402,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--logtostderr", action="store_true", help="accepted for the engine")
     parser.add_argument("--tracing", help="accepted for the engine")
     args, _ = parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow
-    from . import plugin_pinned  # noqa: F401  (registers PinnedImage in RESOURCES; it imports this module)
 
     asyncio.run(_serve(args.engine))
 

@@ -39,12 +39,11 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 from .arguments import ARGUMENT_NAMES
 from .errors import CloudImagesError, shown
 from .naming import camel
-from .pinning import KEEPERS, OUTPUTS, PINNED_IMAGE, Imported, PinnedImageError, Pinning, PinState
-from .plugin import _EXTRA_SUPPORT_FLAG, RESOURCES, CloudImagesProvider, Failure, Given, Refused, _short, _snake
+from .pinning import KEEPERS, OUTPUTS, Failure, Imported, PinnedImageError, Pinning, PinState
+from .plugin_wire import PYTHON_NAMES, Configured, Given, Refused, check_failures, python_name, short
 
-_NAMES = (*ARGUMENT_NAMES, KEEPERS)
-_PYTHON: dict[str, str] = {camel(name): name for name in (*_NAMES, *OUTPUTS)}
-_SCHEMA_NAMES = frozenset(_PYTHON.values())
+_INPUT_WORDS = [camel(name) for name in (*ARGUMENT_NAMES, KEEPERS)]
+_SCHEMA_NAMES = frozenset(PYTHON_NAMES.values())
 T = TypeVar("T")
 
 
@@ -63,9 +62,7 @@ class _Props:
         given = Given.read(message)
         values, wire, unknown = {}, {}, []
         for key, value in given.values.items():
-            name = _PYTHON.get(key)
-            if name is None and _EXTRA_SUPPORT_FLAG.match(key):
-                name = _snake(key)
+            name = python_name(key)
             if name is None:
                 name = key  # a later version's output, or a name Check refuses: kept as it is
                 unknown.append(key)
@@ -91,7 +88,7 @@ def _secret(value: Any) -> dict[str, Any]:
 class PinnedImageResource:
     """The CRUD of `cloudimages:index:PinnedImage` for one provider (its config and its engine log)."""
 
-    def __init__(self, provider: CloudImagesProvider) -> None:
+    def __init__(self, provider: Configured) -> None:
         self.provider = provider
 
     def _pinning(self) -> Pinning:
@@ -124,10 +121,10 @@ class PinnedImageResource:
         news = _Props.read(request.news)
         # An output (`imageId`) or a name the schema does not have is refused, never dropped.
         not_inputs = [key for name, key in news.wire.items() if name in OUTPUTS or key in news.unknown_names]
-        failures = [Failure(_short(key), f"PinnedImage has no input {shown(key)}{_hint(key)}") for key in not_inputs]
+        failures = [Failure(short(key), f"PinnedImage has no input {shown(key)}{_hint(key)}") for key in not_inputs]
         inputs = {name: value for name, value in news.values.items() if news.wire[name] not in not_inputs}
-        failures += [Failure(f.name, f.reason) for f in self._pinning().check(inputs, news.secret_inputs())]
-        return proto.CheckResponse(inputs=request.news, failures=[f.message() for f in failures])
+        failures += self._pinning().check(inputs, news.secret_inputs())
+        return proto.CheckResponse(inputs=request.news, failures=check_failures(failures))
 
     async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse:
         olds, news = _Props.read(request.olds), _Props.read(request.news)
@@ -191,8 +188,5 @@ def _not_known_yet(inputs: struct_pb2.Struct) -> struct_pb2.Struct:
 
 
 def _hint(key: str) -> str:
-    close = difflib.get_close_matches(key, [camel(name) for name in _NAMES], n=1)
+    close = difflib.get_close_matches(key, _INPUT_WORDS, n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
-
-
-RESOURCES[PINNED_IMAGE] = PinnedImageResource

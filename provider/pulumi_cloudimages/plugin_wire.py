@@ -1,0 +1,201 @@
+"""The provider plugin's side of the engine's wire, shared by the provider (`plugin.py`: config, `getImages`)
+and its resource (`plugin_pinned.py`: `PinnedImage`):
+
+- what the engine sends, as plain values (`Given`), and the schema's camelCase names as the core's Python
+  names (`python_name`);
+- what goes back: refused inputs as `CheckFailure`s, a refused call as a gRPC error (`Refused`), warnings to the
+  engine's log (`EngineLog`);
+- the secrets of the request being handled (`handling`), which every message and log line masks (`masked`)
+  beside the config's, even the text of an unexpected exception.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import grpc
+import grpc.aio
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+from pulumi.runtime import proto
+from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+from pulumi.runtime.rpc import UNKNOWN
+from pulumi.runtime.rpc import _special_output_value_sig as _OUTPUT_SIG
+from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
+from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
+
+from .arguments import ARGUMENT_NAMES
+from .naming import camel
+from .pinning import KEEPERS, OUTPUTS, Failure
+from .query import is_filter_name
+from .redaction import redacted, secret_texts
+
+log = logging.getLogger(__name__)
+
+# --- names -----------------------------------------------------------------------------------------
+
+# The schema's names (getImages' arguments, PinnedImage's keepers and outputs) by the wire's camelCase.
+PYTHON_NAMES: dict[str, str] = {camel(name): name for name in (*ARGUMENT_NAMES, KEEPERS, *OUTPUTS)}
+_KEY_SHOWN = 80  # characters of a property name quoted in a failure
+
+
+def python_name(key: str) -> str | None:
+    """A wire name's Python name (`minRam` -> `min_ram`), a further support flag's too, as in Python
+    (`supportS4l` -> `support_s4l`, a filter the schema does not list); None for any other key."""
+    if key in PYTHON_NAMES:
+        return PYTHON_NAMES[key]
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+    return name if camel(name) == key and is_filter_name(name) else None
+
+
+def short(key: str) -> str:
+    """A property name as a failure names it: cut short when long (a 100,000-character key)."""
+    return key if len(key) <= _KEY_SHOWN else f"{key[:_KEY_SHOWN]}... ({len(key)} characters)"
+
+
+# --- what the engine sends -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Given:
+    """A Struct from the engine as plain values: secrets unwrapped, whole numbers as int (the wire has only
+    floats), a value not known yet (in a preview) as Pulumi's `UNKNOWN`; `secrets` are the texts by which
+    the values marked secret could appear in a message, `secret_names` the keys whose value is or holds one."""
+
+    values: dict[str, Any]
+    secrets: tuple[str, ...] = ()
+    secret_names: frozenset[str] = frozenset()
+
+    @property
+    def secret(self) -> bool:
+        return bool(self.secret_names)
+
+    @classmethod
+    def read(cls, message: struct_pb2.Struct) -> Given:
+        marked: list[Any] = []
+        values, names = {}, set()
+        for key, value in message.fields.items():
+            before = len(marked)
+            values[key] = _from_property_value(value, marked)
+            if len(marked) > before:
+                names.add(key)
+        return cls(values, secret_texts(marked), frozenset(names))
+
+
+def _from_property_value(value: struct_pb2.Value, marked: list[Any]) -> Any:
+    """A Struct value as a plain one; each value marked secret is also appended to `marked`."""
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() else number
+    if kind == "list_value":
+        return [_from_property_value(item, marked) for item in value.list_value.values]
+    if kind != "struct_value":
+        return None if kind == "null_value" else getattr(value, str(kind))
+    fields = value.struct_value.fields
+    sig = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
+    if sig in (_SECRET_SIG, _OUTPUT_SIG):  # a secret, or an output value (not known yet when it holds none)
+        inner = _from_property_value(fields["value"], marked) if "value" in fields else UNKNOWN
+        if sig == _SECRET_SIG or ("secret" in fields and fields["secret"].bool_value):
+            marked.append(inner)
+        return inner
+    return {key: _from_property_value(item, marked) for key, item in fields.items()}
+
+
+# --- the request's secrets ---------------------------------------------------------------------------
+
+# The secrets of the request being handled: every value marked secret in any of its Structs (inputs, state).
+# Each RPC runs in its own task, and `asyncio.to_thread` copies the context to the worker thread.
+_REQUEST_SECRETS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("request_secrets", default=())
+
+
+@contextmanager
+def handling(request: Any) -> Iterator[None]:
+    """While a request (a protobuf message) is handled: its secrets are masked by `masked`."""
+    marked: list[Any] = []
+    for _, value in request.ListFields():
+        if isinstance(value, struct_pb2.Struct):
+            for item in value.fields.values():
+                _from_property_value(item, marked)
+    token = _REQUEST_SECRETS.set(secret_texts(marked))
+    try:
+        yield
+    finally:
+        _REQUEST_SECRETS.reset(token)
+
+
+def masked(text: str, config_secrets: Sequence[str]) -> str:
+    """`text` without the config's secrets nor those of the request being handled."""
+    return redacted(text, sorted({*config_secrets, *_REQUEST_SECRETS.get()}, key=len, reverse=True))
+
+
+class Redacting(logging.Filter):
+    """Keeps the secret values of the config (`config_secrets()`) and of the request being handled out of every
+    log line."""
+
+    def __init__(self, config_secrets: Callable[[], Sequence[str]]) -> None:
+        super().__init__()
+        self.config_secrets = config_secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = masked(record.getMessage(), self.config_secrets()), None
+        return True
+
+
+# --- what goes back ------------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """An RPC answered with a gRPC error: `code` and a message meant for the user as it is."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_failures(failures: Iterable[Failure]) -> list[proto.CheckFailure]:
+    return [proto.CheckFailure(property=f.name, reason=f.reason) for f in failures]
+
+
+_LOG_TIMEOUT = 5.0  # seconds a warning may take to reach the engine
+
+
+class EngineLog:
+    """Warnings for the user, sent to the engine's `Log` RPC at the address the engine starts the plugin with,
+    tied to a resource's URN, as `pulumi.log.warn` sends a program's (`pulumi/log.py`). The experimental provider
+    server (`pulumi/provider/experimental/server.py`) keeps its engine address for Construct and Call only, so
+    there is no SDK facility to reuse. With no engine answering, the warning goes to stderr, which the engine
+    keeps in its own log. Messages come here with secrets already masked."""
+
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+        self._stub: engine_pb2_grpc.EngineStub | None = None
+
+    async def warn(self, message: str, urn: str = "") -> None:
+        if self.address:
+            if self._stub is None:  # made on the serving loop, at the first warning
+                channel = grpc.aio.insecure_channel(self.address, options=_GRPC_CHANNEL_OPTIONS)
+                self._stub = engine_pb2_grpc.EngineStub(channel)
+            request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+            try:
+                await self._stub.Log(request, timeout=_LOG_TIMEOUT)
+                return
+            except grpc.aio.AioRpcError as exc:
+                log.debug("the engine at %s did not take a warning: %s", self.address, exc.code())
+        log.warning("%s", message)
+
+
+class Configured(Protocol):
+    """What a resource reads of the provider that serves it: the config as Configure passed it (`plugin.py`,
+    `CloudImagesProvider`) and the engine's log."""
+
+    config: dict[str, Any]
+    unknown_config: tuple[str, ...]  # keys whose value is not known yet (a preview)
+    secret_config: frozenset[str]  # keys whose value was marked secret
+    engine: EngineLog
