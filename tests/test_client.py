@@ -34,6 +34,7 @@ from pulumi_cloudimages import (
 )
 from pulumi_cloudimages.emulator import Emulator
 from pulumi_cloudimages.project import ProjectLookup
+from waiting import until
 
 SK = "SECRET-KEY-VALUE-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -487,19 +488,20 @@ def test_a_client_dropped_while_a_lookup_uses_it_is_closed_after_that_lookup() -
     async def crowded(emulator: Emulator) -> None:
         first = Settings.resolve(env={}, endpoint=emulator.url, project_id="project-first")
         slow = asyncio.ensure_future(lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), first))
-        await asyncio.sleep(0.1)  # the slow lookup is waiting on the service with its client
+        await until(lambda: emulator.state.in_flight == 1)  # the slow lookup waits on the service with its client
         clients = lookups._loop_clients[asyncio.get_running_loop()]
         in_use = clients.kept.get_recent(first)
         assert in_use is not None
         for n in range(lookups.CLIENTS_KEPT):  # push it out of the cache meanwhile
             settings = Settings.resolve(env={}, endpoint=emulator.url, project_id=f"project-{n}")
             await lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), settings)
+        assert not slow.done(), "the service's delay ended before the other lookups did"
         assert in_use in clients.dropped and not in_use._http.is_closed
         assert (await slow).images  # it finished on its own client
         assert in_use._http.is_closed and clients.dropped == []
 
     with Emulator() as emulator:
-        emulator.inject("delay", seconds=1.0)
+        emulator.inject("delay", seconds=3.0)  # for the slow lookup alone: the others are never delayed
         asyncio.run(crowded(emulator))
 
 

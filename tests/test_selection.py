@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +29,7 @@ from pulumi_cloudimages.emulator import PROJECT_A, Catalog, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.lookup import alookup, forget, lookup
 from pulumi_cloudimages.selection import NEWEST_PAGE, ORDERS
+from waiting import until, wait_until
 
 WIRE = [i for i in sample_data()["images"] if i.get("__isregistered") == "true"]
 
@@ -277,7 +277,7 @@ def test_only_active_images_are_chosen_unless_status_is_set() -> None:
 
 
 def test_cancelling_one_of_several_identical_lookups_leaves_the_others_their_result() -> None:
-    with Emulator(latency=0.3) as emu:
+    with Emulator(latency=1.0) as emu:  # the shared request is answered after the cancel
         forget()
         settings = Settings.resolve(env={}, endpoint=emu.url)
         query, selection = ImageQuery(imagetype="gold", platform="Debian"), Selection(most_recent=True)
@@ -285,7 +285,7 @@ def test_cancelling_one_of_several_identical_lookups_leaves_the_others_their_res
         async def main() -> list[Any]:
             first = asyncio.ensure_future(alookup(query, selection, settings))
             others = [asyncio.ensure_future(alookup(query, selection, settings)) for _ in range(3)]
-            await asyncio.sleep(0.05)
+            await until(lambda: emu.state.in_flight == 1)  # the shared request waits on the service
             first.cancel()
             return await asyncio.gather(first, *others, return_exceptions=True)
 
@@ -310,8 +310,8 @@ def test_clients_of_a_finished_event_loop_are_closed() -> None:
         for n in range(30):
             query = ImageQuery(imagetype="gold", created_at=f"lt:2030-01-01T00:00:{n:02d}Z")
             asyncio.run(alookup(query, Selection(return_all=True), settings))
-        time.sleep(0.3)  # the emulator closes its side once the client has closed its own
-        assert _open_sockets() - before <= 2
+        # The emulator closes its side once the client has closed its own.
+        wait_until(lambda: _open_sockets() - before <= 2)
 
 
 def test_results_kept_are_bounded(find: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
