@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,14 @@ import pulumi
 import pytest
 
 from conftest import resolve, start_engine
-from pulumi_cloudimages import ConfigurationError, GetImagesError, NoMatchError, get_images, get_images_output
+from pulumi_cloudimages import (
+    AuthenticationError,
+    ConfigurationError,
+    GetImagesError,
+    NoMatchError,
+    get_images,
+    get_images_output,
+)
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 
@@ -199,3 +207,64 @@ def test_get_images_output_waits_for_depends_on(engine: Emulator) -> None:
     image_id, known, _ = resolve(result.id)
     assert image_id == WIRE["Fedora 38 64bit 20231117"]["id"] and known
     assert seen_at_creation == [0] and len(engine.requests) == 1  # asked only once the network existed
+
+
+def _shown(error: BaseException) -> str:
+    """Everything a traceback of `error` would print: its message and those of its cause and context."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+
+def test_a_secret_input_is_masked_in_the_error(engine: Emulator) -> None:
+    result = get_images_output(imagetype="private", tag=pulumi.Output.secret("TOPSECRET-role"), most_recent=True)
+    with pytest.raises(GetImagesError) as caught:
+        resolve(result.id)
+    message = str(caught.value)
+    assert message.startswith("cloudimages:index:getImages: no image matches. Query sent: GET /v2/cloudimages?")
+    assert (
+        "&tag=***." in message and "Without tag='***' the service" in message
+    )  # the request line and the probe's sentence
+    assert "TOPSECRET" not in _shown(caught.value) and caught.value.__cause__ is None
+
+
+def test_a_secret_input_is_masked_as_it_was_sent(engine: Emulator) -> None:
+    written = "gt:2099-01-01 00:00:00"  # sent as gt:2099-01-01T00:00:00Z, URL-encoded in the request line
+    result = get_images_output(imagetype="gold", created_at=pulumi.Output.secret(written), name="Fedora 38 64bit")
+    with pytest.raises(GetImagesError) as caught:
+        resolve(result.id)
+    assert "created_at=***" in str(caught.value) and "2099" not in _shown(caught.value)
+
+
+def test_a_plain_input_is_shown_and_its_error_is_the_cause(engine: Emulator) -> None:
+    result = get_images_output(imagetype="private", tag="plain-role", most_recent=True)
+    with pytest.raises(GetImagesError, match="&tag=plain-role") as caught:
+        resolve(result.id)
+    assert isinstance(caught.value.__cause__, NoMatchError)
+
+
+@pytest.mark.parametrize("form", ["get_images", "get_images_output"])
+def test_a_secret_config_value_is_masked_in_the_error(engine: Emulator, form: str) -> None:
+    config = {
+        "cloudimages:endpoint": engine.url,
+        "cloudimages:projectId": PROJECT_A,
+        "cloudimages:accessKey": "AK-TOPSECRET",
+        "cloudimages:secretKey": "SK-SECRET-VALUE",
+    }
+    start_engine(config=config)
+    # What `pulumi config set --secret cloudimages:accessKey` leads to in the program's process.
+    pulumi.runtime.set_all_config(config, secret_keys=["cloudimages:accessKey", "cloudimages:secretKey"])
+    with pytest.raises(GetImagesError) as caught:
+        if form == "get_images":
+            get_images(name="Fedora 38 64bit 20231117")
+        else:
+            resolve(get_images_output(name="Fedora 38 64bit 20231117").id)
+    message = str(caught.value)
+    assert "HTTP 401 APIGW.0301" in message and "the access key *** is unknown" in message
+    assert "TOPSECRET" not in _shown(caught.value) and caught.value.__cause__ is None
+
+
+def test_a_config_value_not_marked_secret_is_shown(engine: Emulator) -> None:
+    start_engine(config={"cloudimages:endpoint": engine.url, "cloudimages:projectId": PROJECT_A,
+                         "cloudimages:accessKey": "AK-PLAIN", "cloudimages:secretKey": "SK-SECRET-VALUE"})  # fmt: skip
+    with pytest.raises(GetImagesError, match="the access key AK-PLAIN is unknown") as caught:
+        get_images(name="Fedora 38 64bit 20231117")
+    assert isinstance(caught.value.__cause__, AuthenticationError)

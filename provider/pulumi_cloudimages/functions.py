@@ -8,7 +8,7 @@ config namespace `cloudimages` (`region`, `accessKey`, `secretKey`, ...), then t
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Collection, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -22,14 +22,24 @@ from .image import Image
 from .lookup import alookup, lookup
 from .naming import FUNCTION, PACKAGE, camel
 from .outputs import choice_values
-from .query import ImageQuery
+from .query import WIRE_NAMES, ImageQuery
+from .redaction import redacted, secret_texts
 from .selection import Choice, Selection
-from .settings import CONFIG_KEYS, CONFIG_WORDS, CallOverrides, Settings, settings_from_config, unknown_config_key
+from .settings import (
+    CONFIG_KEYS,
+    CONFIG_WORDS,
+    SECRET_SETTINGS,
+    CallOverrides,
+    Settings,
+    settings_from_config,
+    unknown_config_key,
+)
 
 
 class GetImagesError(pulumi.RunError):
     """A lookup failed. Pulumi shows the message alone, without a traceback; `__cause__` is the
-    package's own error (`NoMatchError`, `ApiError`, `InvalidQueryError`...)."""
+    package's own error (`NoMatchError`, `ApiError`, `InvalidQueryError`...), unless the message had to
+    mask a secret (a secret input or config value): that error's own message shows it, so there is none."""
 
 
 class ImageResult(dict[str, Any]):
@@ -168,8 +178,37 @@ def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
 def settings(overrides: CallOverrides | None = None) -> Settings:
     """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
     _warn_of_unknown_config_keys()
+    return settings_from_config(_config(), overrides)
+
+
+def _config() -> dict[str, str | None]:
     config = pulumi.Config(PACKAGE)
-    return settings_from_config({key: config.get(key) for key in CONFIG_KEYS}, overrides)
+    return {key: config.get(key) for key in CONFIG_KEYS}
+
+
+_SECRET_CONFIG_KEYS = frozenset(camel(name) for name in SECRET_SETTINGS)
+
+
+def _config_secrets() -> list[str | None]:
+    """The `cloudimages:*` values no message may show: the secret settings, and any key the stack marked secret
+    (Pulumi's `pulumi-language-python-exec` hands `PULUMI_CONFIG_SECRET_KEYS` to `set_all_config`, which
+    `is_config_secret` reads)."""
+    return [
+        value
+        for key, value in _config().items()
+        if key in _SECRET_CONFIG_KEYS or pulumi.runtime.is_config_secret(f"{PACKAGE}:{key}")
+    ]
+
+
+def _failure(exc: CloudImagesError, secrets: Collection[Any]) -> GetImagesError:
+    """The error of a failed lookup, in the config's words, every text of `secrets` masked. The package's error
+    is its cause only when its message showed none of them."""
+    message = f"{FUNCTION}: {exc.in_words(CONFIG_WORDS.where)}"
+    masked = redacted(message, secret_texts(secrets))
+    failure = GetImagesError(masked)
+    if masked == message:
+        failure.__cause__ = exc
+    return failure
 
 
 _warned: set[str] = set()
@@ -206,32 +245,45 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
             f"during the deployment; get_images takes plain values: call get_images_output with the same arguments"
         )
     try:
-        choice = lookup(*_parts(args))
+        return _result(lookup(*_parts(args)), AwaitableGetImagesResult)  # type: ignore[return-value]
     except CloudImagesError as exc:
-        raise GetImagesError(f"{FUNCTION}: {exc.in_words(CONFIG_WORDS.where)}") from exc
-    return _result(choice, AwaitableGetImagesResult)  # type: ignore[return-value]
+        failure = _failure(exc, _config_secrets())
+    raise failure  # outside the handler: a masked failure must not carry the original as its context
 
 
 def get_images_output(
     *, opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None = None, **args: Unpack[GetImagesOutputArgs]
 ) -> pulumi.Output[GetImagesResult]:
     """`get_images` over Inputs: an unknown input gives an unknown result (no request, as in a preview),
-    and a secret input makes the result secret. Lookups made together run concurrently. With
-    `opts=pulumi.InvokeOutputOptions(depends_on=[...])` the lookup waits for those resources."""
+    and a secret input makes the result secret and is masked in errors. Lookups made together run
+    concurrently. With `opts=pulumi.InvokeOutputOptions(depends_on=[...])` the lookup waits for those resources."""
     _ignored(opts)
+    lifted = {name: pulumi.Output.from_input(value) for name, value in args.items()}
 
     async def run(resolved: dict[str, Any]) -> GetImagesResult:
+        # The values arrive unwrapped: which were secret, each input's own Output still knows.
+        marked = [name for name, value in lifted.items() if await value.is_secret()]
+        secrets: list[Any] = [*(resolved[name] for name in marked), *_config_secrets()]
         try:
-            choice = await alookup(*_parts(resolved))
+            query, selection, overrides = split_arguments(resolved)
+            secrets += _sent(query, marked)
+            return _result(await alookup(query, selection, settings(overrides)), GetImagesResult)
         except CloudImagesError as exc:
-            raise GetImagesError(f"{FUNCTION}: {exc.in_words(CONFIG_WORDS.where)}") from exc
-        return _result(choice, GetImagesResult)
+            failure = _failure(exc, secrets)
+        raise failure  # outside the handler: a masked failure must not carry the original as its context
 
-    inputs = pulumi.Output.from_input(dict(args))
+    inputs = pulumi.Output.all(**lifted)
     waits = _dependencies(opts)
     if waits is not None:
         inputs = pulumi.Output.all(inputs, waits).apply(lambda pair: pair[0])
     return inputs.apply(run)
+
+
+def _sent(query: ImageQuery, names: Collection[str]) -> list[str]:
+    """The values of the filters `names` as the request line carries them, where that differs from how they were
+    written (a time filter `gt:2018-10-28 10:00:00` is sent as `gt:2018-10-28T10:00:00Z`)."""
+    wires = {WIRE_NAMES[name] for name in names if name in WIRE_NAMES}
+    return [value for wire, value in query.to_params() if wire in wires]
 
 
 def _dependencies(opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any] | None:
