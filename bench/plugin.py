@@ -14,6 +14,10 @@
 4. Memory: the plugin's RSS before and after 3,000 invokes, each with an `endpoint` argument of its own
    (each a client of its own, which the plugin keeps only while among the most recently used).
    Target: within +50 MB.
+5. A busy plugin (the emulator in this process, for its request counter and its delay fault): while one lookup
+   works through a listing for seconds (every gold image of a catalog of long version-like labels, ordered by
+   version), the time other invokes take to be answered; and the time from SIGTERM to the process's end, in the
+   middle of that lookup and while a lookup waits on a service that delays its answer. Target: within 2 s.
 
     uv run python bench/plugin.py
 """
@@ -23,13 +27,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +46,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from _common import emulator_process, median
 from pulumi_cloudimages import ImageQuery, Selection, Settings
-from pulumi_cloudimages.emulator import PROJECT_A
+from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.lookup import lookup
 from pulumi_cloudimages.naming import camel
@@ -52,6 +59,8 @@ PLUGIN = os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudima
 STARTS = 7
 LOOKUPS = 60
 ENDPOINTS = 3000
+STOPS = 3  # signals sent, in each situation
+LONG = {"imagetype": "gold", "orderBy": "version", "mostRecent": True}  # every image of the long labels, ordered
 
 
 def start_plugin() -> tuple[subprocess.Popen[str], str, float]:
@@ -170,6 +179,90 @@ def pinned_image(url: str) -> list[str]:
     return lines
 
 
+def long_labels() -> Path:
+    """A catalog of 120 gold images named like 'Ubuntu 22.04 build 7 r0 r1 ... r11999': ordering them by version
+    takes the plugin seconds."""
+    gold = [i for i in sample_data()["images"] if i["__imagetype"] == "gold" and i["__isregistered"] == "true"]
+    images = [
+        dict(gold[n % len(gold)], id=long_label_id(n),
+             name=f"Ubuntu 22.04 build {n} " + " ".join(f"r{k}" for k in range(12_000)))
+        for n in range(120)
+    ]  # fmt: skip
+    path = Path(tempfile.gettempdir()) / "cloudimages-bench-long-labels.json"
+    path.write_text(json.dumps({"images": images}))
+    return path
+
+
+def long_label_id(n: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"long:{n % 120}"))
+
+
+def until(condition: Callable[[], object]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the plugin or the emulator stopped making progress")
+        time.sleep(0.005)
+
+
+def answers_while_busy(emulator: Emulator) -> list[float]:
+    """Seconds each invoke took while the plugin worked through the long listing (each of an image of its own)."""
+    process, stub, pool = busy_plugin(emulator)
+    answers = []
+    try:
+        running = pool.submit(get_images, stub, LONG)
+        until(lambda: [r.status for r in emulator.requests] == [200])  # the listing answered: the plugin works
+        while not running.done():
+            answers.append(timed(partial(get_images, stub, {"id": long_label_id(len(answers))})))
+        running.result()
+    finally:
+        end(process, pool)
+    return answers
+
+
+def sigterm_to_exit(emulator: Emulator, waiting: bool) -> float:
+    """Seconds from SIGTERM to the plugin's end, in the middle of the long lookup or while a lookup waits on
+    the service."""
+    process, stub, pool = busy_plugin(emulator)
+    try:
+        if waiting:
+            emulator.inject("delay", seconds=30)
+            pool.submit(get_images, stub, {"id": long_label_id(0)})
+            until(lambda: emulator.state.in_flight == 1)
+        else:
+            pool.submit(get_images, stub, LONG)
+            until(lambda: [r.status for r in emulator.requests] == [200])
+        started = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        return time.perf_counter() - started
+    finally:
+        end(process, pool)
+
+
+def busy_plugin(emulator: Emulator) -> tuple[subprocess.Popen[str], Any, ThreadPoolExecutor]:
+    emulator.requests.clear()
+    process, port, _ = start_plugin()
+    # The long labels make an answer of some 9 MB: the engine takes up to 400 MiB (rpcutil.maxRPCMessageSize).
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}", [("grpc.max_receive_message_length", 400 << 20)])
+    stub = provider_pb2_grpc.ResourceProviderStub(channel)
+    config = struct({"endpoint": emulator.url, "projectId": PROJECT_A, "maxRetries": "0"})
+    stub.Configure(provider_pb2.ConfigureRequest(args=config))
+    return process, stub, ThreadPoolExecutor(1)
+
+
+def get_images(stub: Any, args: dict[str, Any]) -> Any:
+    request = provider_pb2.InvokeRequest(tok="cloudimages:index:getImages", args=struct(args))
+    return stub.Invoke(request, timeout=60)
+
+
+def end(process: subprocess.Popen[str], pool: ThreadPoolExecutor) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+    pool.shutdown(wait=True, cancel_futures=True)  # the invoke cut short ends with the process
+
+
 def main() -> None:
     starts = []
     for _ in range(STARTS):
@@ -246,6 +339,16 @@ def main() -> None:
     print(f"plugin RSS before {ENDPOINTS} invokes with distinct endpoints: {rss_before:8.1f} MB")
     print(f"plugin RSS after them:{'':<33}{rss_after:8.1f} MB")
     print(f"grown by {rss_after - rss_before:+.1f} MB (target <= +50 MB)")
+
+    with Emulator(long_labels()) as emulator:  # in this process: its request counter and its delay fault
+        answers = answers_while_busy(emulator)
+        working = [sigterm_to_exit(emulator, waiting=False) for _ in range(STOPS)]
+        waiting = [sigterm_to_exit(emulator, waiting=True) for _ in range(STOPS)]
+    print()
+    print(f"{'a busy plugin':<44} {'min':>8} {'median':>8} {'max':>8}")
+    print(figures(f"an invoke answered meanwhile ({len(answers)})", answers, 1.0, "s   (target < 2 s)"))
+    print(figures(f"SIGTERM to exit, mid-lookup ({STOPS})", working, 1.0, "s   (target < 2 s)"))
+    print(figures(f"SIGTERM to exit, waiting on the service ({STOPS})", waiting, 1.0, "s   (target < 2 s)"))
 
 
 if __name__ == "__main__":
