@@ -37,15 +37,15 @@ NEW_WEB = "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d"
 runner = CliRunner()
 
 
-def changed_catalog() -> Catalog:
+def changed_catalog(ubuntu_built: datetime = datetime(2026, 11, 15, 8, tzinfo=timezone.utc)) -> Catalog:
     data = sample_data()
     by_name = {image["name"]: image for image in data["images"]}
     ubuntu = by_name["Ubuntu 22.04 server 64bit 20240129"]
     web = by_name["web-server-2025-11-20"]
     data["images"] += [
         # A newer build of Ubuntu 22.04 appears; it needs more memory.
-        {**ubuntu, "id": NEW_UBUNTU, "name": "Ubuntu 22.04 server 64bit 20261115", "min_ram": 2048,
-         "created_at": "2026-11-15T08:00:00Z", "self": f"/v2/images/{NEW_UBUNTU}"},
+        {**ubuntu, "id": NEW_UBUNTU, "name": f"Ubuntu 22.04 server 64bit {ubuntu_built:%Y%m%d}", "min_ram": 2048,
+         "created_at": f"{ubuntu_built:%Y-%m-%dT%H:%M:%SZ}", "self": f"/v2/images/{NEW_UBUNTU}"},
         # The private lineage gets a new build.
         {**web, "id": NEW_WEB, "name": "web-server-2026-11-16", "created_at": "2026-11-16T09:00:00Z", "min_disk": 50,
          "hw_firmware_type": "uefi",
@@ -166,12 +166,11 @@ def test_the_guards_revoked_images_and_soak_time(ims: Emulator, tmp_path: Path) 
     assert by_id[centos].reason == Selection(exclude_ids=[centos]).revocation(centos)  # as get_images words it
     assert [r.status for r in report.images[:2]] == ["revoked", "revoked"]  # the worst first
     # Neither a revoked image nor one younger than min_age is offered as the newest, by lineage or by a pin.
-    ims.replace_catalog(changed_catalog())
+    ims.replace_catalog(changed_catalog(ubuntu_built=datetime.now(timezone.utc) - timedelta(days=1)))
     forget()
     ids = "ea91cb38-2d37-5841-a80b-669fc6bdbb94\n"
     revoked = find_outdated([ids, FILES[0]], endpoint=ims.url, exclude_ids=[NEW_UBUNTU])
-    new_build_age = datetime.now(timezone.utc) - datetime(2026, 11, 15, 8, tzinfo=timezone.utc)
-    soaked = find_outdated([ids, FILES[0]], endpoint=ims.url, min_age=f"{new_build_age.days + 1}d")  # still soaking
+    soaked = find_outdated([ids, FILES[0]], endpoint=ims.url, min_age="7d")  # the new build is still soaking
     for report in (revoked, soaked):
         newest = {r.image_id: r.newest.name if r.newest else None for r in report.images}
         assert newest["ea91cb38-2d37-5841-a80b-669fc6bdbb94"] == "Ubuntu 22.04 server 64bit 20240129"
