@@ -77,3 +77,22 @@ def test_the_keyword_arguments_are_the_settings() -> None:
     from pulumi_cloudimages.settings import ConnectionOptions
 
     assert list(ConnectionOptions.__annotations__) == list(Settings.model_fields)
+
+
+@pytest.mark.parametrize("name", ["secret_key", "security_token", "auth_token"])
+def test_every_secret_setting_is_masked_in_a_refusal(name: str) -> None:
+    from pulumi_cloudimages.settings import SECRET_SETTINGS
+
+    assert name in SECRET_SETTINGS and "access_key" not in SECRET_SETTINGS
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.validated({name: [SECRET]})  # refused: not text
+    assert f"invalid setting {name}=***" in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_the_secret_settings_are_those_kept_as_secret_str() -> None:
+    from pydantic import SecretStr
+
+    from pulumi_cloudimages.settings import SECRET_SETTINGS
+
+    settings = Settings(secret_key=SECRET, security_token="token", auth_token="token", access_key="a")
+    assert {name for name, value in settings if isinstance(value, SecretStr)} == SECRET_SETTINGS

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, get_args
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -26,7 +26,6 @@ from .project import ProjectLookup
 DEFAULT_CLOUD = "myhuaweicloud.com"
 # Each retry waits up to 20 s (see retry.py): ten already make a lookup that may last minutes.
 MAX_RETRIES = 10
-SECRET_SETTINGS = frozenset({"secret_key", "security_token", "auth_token"})
 # Regions whose endpoints live under another domain than DEFAULT_CLOUD (as the official SDK knows them).
 REGION_CLOUDS = {"eu-west-101": "myhuaweicloud.eu"}
 
@@ -271,6 +270,12 @@ class Settings(BaseModel):
         return {"X-Project-Id": self.project_id} if anonymous and self.project_id else {}
 
 
+# The settings never shown (masked in messages, secret in the schema): those the model keeps as `SecretStr`.
+SECRET_SETTINGS = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if SecretStr in (field.annotation, *get_args(field.annotation))
+)
 # The Pulumi config keys (`cloudimages:<key>`) of the settings: their camelCase names.
 CONFIG_KEYS: dict[str, str] = {camel(name): name for name in Settings.model_fields}
 
