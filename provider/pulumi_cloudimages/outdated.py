@@ -37,8 +37,9 @@ from .errors import InvalidQueryError, NoMatchError, shown
 from .guards import Guards
 from .image import Image, format_time
 from .lookup import alookup
+from .orders import CHOSEN_STATUS
 from .query import PLATFORMS, ImageQuery, ImageType
-from .selection import CHOSEN_STATUS, ORDERS, Selection
+from .selection import ORDERS, Selection
 from .settings import ConnectionOptions, Settings
 from .states import Reference, Skipped, StateDocument, StateFileError, Where, read_state
 

@@ -274,6 +274,8 @@ _EXCLUSIONS: dict[str, tuple[str, ...]] = {
     "support_kvm_infiniband": ("support_xen",),
 }
 
+# Filters that only order or page a listing: choosing reads every match and orders them itself, so no lookup takes them.
+LISTING_ONLY = frozenset({"marker", "sort_key", "sort_dir"})
 FILTER_NAMES: tuple[str, ...] = tuple(ImageQuery.model_fields)
 WIRE_NAMES: dict[str, str] = {name: str(field.alias) for name, field in ImageQuery.model_fields.items()}
 _BY_ANY_NAME: dict[str, str] = {

@@ -23,8 +23,7 @@ from .arguments import ARGUMENT_NAMES, INPUT_MODELS, NOT_PINNABLE
 from .image import Image
 from .naming import FUNCTION, PACKAGE, camel, option, rephrase
 from .pinning import KEEPERS, KEEPERS_DESCRIPTION, OUTPUTS, PINNED_IMAGE
-from .query import ImageQuery, TimeFilter
-from .selection import _LISTING_ONLY as LISTING_ONLY  # refused by every lookup: no function offers them
+from .query import LISTING_ONLY, ImageQuery, TimeFilter
 from .settings import SECRET_SETTINGS, Settings
 
 IMAGE_TYPE = f"{PACKAGE}:index:Image"

@@ -1,5 +1,5 @@
 """Choosing among the images found: `name_regex`, the orders, exactly-one, `most_recent`, latest per
-group, pinning, and the diagnostics that say why nothing (or too much) matched.
+group, pinning; `explain.py` words why nothing (or too much) matched.
 
 The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth flows: it yields each
 `Fetch` it needs and receives that fetch's images, so the sync and async drivers (`lookup.py`) share it.
@@ -7,7 +7,6 @@ The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,15 +14,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .auth import canonical_query
-from .client import IMAGES_PATH
-from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError, shown
+from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
+from .explain import SHOWN, ambiguous, left_out_lines, no_match, pin_lost, probes
 from .guards import DURATION_FORMS, Guards, LeftOut, parse_duration
-from .image import Image, format_time
+from .image import Image
 from .name_regex import compile_name_regex, name_matches
-from .query import WIRE_NAMES, ImageQuery
+from .orders import CHOSEN_STATUS, highest_version_first, newest_first
+from .query import LISTING_ONLY, ImageQuery
 from .revocations import LISTED, check_exclude_ids, read_exclude_file
-from .versions import Descending, version_key
 
 OrderBy = Literal["created", "version"]
 GroupBy = Literal["platform", "os_version"]
@@ -32,10 +30,6 @@ GroupBy = Literal["platform", "os_version"]
 # when a client-side regex may skip many.
 NEWEST_PAGE = 25
 NEWEST_PAGE_WITH_REGEX = 200
-_PROBES = 8  # at most this many extra requests to explain an empty result
-CHOSEN_STATUS = "active"  # what a selection chooses among unless the query sets a status
-_SHOWN = 5
-_REQUEST_SHOWN = 600  # characters of a request line quoted in a message
 
 
 class Selection(BaseModel):
@@ -172,7 +166,7 @@ Flow = Generator[Fetch, list[Image], Choice]
 
 def check_choosable(query: ImageQuery) -> None:
     """Refuse what only orders or pages a listing: a selection reads every match and orders them itself."""
-    listing_only = sorted(_LISTING_ONLY & query.model_fields_set)
+    listing_only = sorted(LISTING_ONLY & query.model_fields_set)
     if listing_only:
         raise InvalidQueryError(
             f"invalid selection: {' and '.join(listing_only)} "
@@ -215,9 +209,10 @@ def lookup_flow(query: ImageQuery, selection: Selection, own_project: str | None
     matches = [image for image, out in verdicts if out is None]
     left = [out for _, out in verdicts if out is not None]
     if not matches:
-        raise NoMatchError(
-            (yield from _explain_no_match(query, sent, selection, found, left, guards, status_defaulted))
-        )
+        probed = [] if found else (yield from _probe(query))
+        why = no_match(query, sent, found, left, guards, name_regex=selection.name_regex, min_age=selection.min_age,
+                       status_defaulted=status_defaulted, probed=probed)  # fmt: skip
+        raise NoMatchError(why)
 
     latest = matches[0]
     report = _guard_report(guards, left, ahead_of=latest, order=order, selection=selection)
@@ -235,25 +230,12 @@ def lookup_flow(query: ImageQuery, selection: Selection, own_project: str | None
             pinned = pinned if pinned is not None and named(pinned) else None
         out = guards.left_out(pinned) if pinned is not None else None
         if pinned is None or out is not None:
-            why = "no longer matches the filters" if out is None else f"is {_WORDS[out.reason]} ({out.detail})"
-            raise NoMatchError(
-                f"the pinned image {selection.pinned_id} {why} (query sent: {_request(sent)}); the newest match is "
-                f"{_label(latest)}: pin that one to move on"
-            )
+            raise NoMatchError(pin_lost(selection.pinned_id, out, sent, latest))
         return Choice(pinned, tuple(matches), latest, complete=not newest_only, **report)
     if len(matches) > 1 and not selection.most_recent:
-        shown = "; ".join(_label(image) for image in matches[:_SHOWN])
-        more = f" and {len(matches) - _SHOWN} more" if len(matches) > _SHOWN else ""
-        guarded = "".join(f" {line}" for line in _left_out_lines(guards, left, selection))
-        raise AmbiguousMatchError(
-            f"{len(matches)} images match (query sent: {_request(sent)}): {shown}{more}. Set most_recent to take "
-            f"the first in {selection.order_by} order, return_all to get them all, or narrow the filters "
-            f"(name, name_regex, created_at...).{guarded}"
-        )
+        notes = left_out_lines(guards, left, selection.min_age)
+        raise AmbiguousMatchError(ambiguous(matches, sent, selection.order_by, notes))
     return Choice(latest, tuple(matches), latest, complete=not newest_only, **report)
-
-
-_WORDS = {"untrusted": "from a source not chosen by default", "revoked": "excluded", "too new": "held back by min_age"}
 
 
 def _guard_report(
@@ -261,14 +243,14 @@ def _guard_report(
 ) -> dict[str, Any]:
     """The `Choice` fields that say what the guards held back, and notes on what they left out that would have
     come first; `excluded` is the caller's, as what would have been chosen depends on how it chooses."""
-    held_back = tuple(sorted((out.image for out in left if out.reason == "too new"), key=_newest_first))
+    held_back = tuple(sorted((out.image for out in left if out.reason == "too new"), key=newest_first))
     times = [when for when in map(guards.eligible_at, held_back) if when is not None]
     first = order(ahead_of)
     passed_over = [out for out in left if order(out.image) < first]
     return {
         "held_back": held_back,
         "next_eligible_at": min(times, default=None),
-        "notes": tuple(_left_out_lines(guards, passed_over, selection)),
+        "notes": tuple(left_out_lines(guards, passed_over, selection.min_age)),
     }
 
 
@@ -280,48 +262,6 @@ def _excluded(left: list[LeftOut]) -> dict[str, str]:
 def _ahead_in_group(image: Image, groups: dict[str, Image], group_by: GroupBy, order: Callable[[Image], Any]) -> bool:
     key = getattr(image, group_by)
     return key is not None and (key not in groups or order(image) < order(groups[key]))
-
-
-def _left_out_lines(guards: Guards, left: list[LeftOut], selection: Selection) -> list[str]:
-    """What the guards left out, in sentences: why, how many, the first of each kind, and how to opt in."""
-    lines = []
-    revoked = [out for out in left if out.reason == "revoked"]
-    for out in revoked[:_SHOWN]:
-        lines.append(f"Excluded {_label(out.image)}: {out.detail}.")
-    if len(revoked) > _SHOWN:
-        lines.append(f"{len(revoked) - _SHOWN} more excluded images matched.")
-    offshelf = [out for out in left if out.reason == "untrusted" and out.image.is_offshelved]
-    if offshelf:
-        lines.append(f"Left out {_count(offshelf, 'Marketplace image')} off the shelf (never chosen), e.g. "
-                     f"{_label(offshelf[0].image)}.")  # fmt: skip
-    untrusted = [out for out in left if out.reason == "untrusted" and not out.image.is_offshelved]
-    if untrusted:
-        kinds = {out.image.imagetype for out in untrusted}
-        ways = [way for kind, way in _OPT_IN.items() if kind in kinds] or list(_OPT_IN.values())
-        lines.append(
-            f"Left out {_count(untrusted, 'image')} from sources not chosen by default (unless imagetype, "
-            f"visibility, owner, member_status or id is set, only public images and private images of the project "
-            f"are chosen), e.g. "
-            f"{_label(untrusted[0].image)}, {untrusted[0].detail}: to consider them, set {' or '.join(ways)}."
-        )
-    held = [out for out in left if out.reason == "too new"]
-    if held:
-        newest = min((out.image for out in held), key=_newest_first)
-        times = [when for when in (guards.eligible_at(out.image) for out in held) if when is not None]
-        when = f"; the next becomes eligible at {format_time(min(times))}" if times else ""
-        lines.append(f"Held back {_count(held, 'newer image')} by min_age={shown(selection.min_age)}, the newest "
-                     f"{_label(newest)}{when}.")  # fmt: skip
-    return lines
-
-
-_OPT_IN = {
-    "shared": "imagetype='shared' or visibility='shared' (images shared with the project)",
-    "market": "imagetype='market' (Marketplace images)",
-}
-
-
-def _count(items: list[Any], noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _newest(
@@ -346,71 +286,12 @@ def _older(time: datetime | None, than: datetime | None) -> bool:
     return than is not None and (time is None or time < than)
 
 
-def _explain_no_match(
-    query: ImageQuery,
-    sent: ImageQuery,
-    selection: Selection,
-    found: list[Image],
-    left: list[LeftOut],
-    guards: Guards,
-    status_defaulted: bool,
-) -> Generator[Fetch, list[Image], str]:
-    lines = [f"no image matches. Query sent: {_request(sent)}."]  # every line a sentence: the CLI joins them
-    if left:
-        named = f"; name_regex {shown(selection.name_regex)} kept {len(left)}" if selection.name_regex else ""
-        lines.append(f"The service returned {len(found)} image(s){named}, and every one was left out.")
-        lines += _left_out_lines(guards, left, selection)
-        return "\n".join(lines)
-    if found:
-        lines.append(f"The service returned {len(found)} image(s); name_regex {shown(selection.name_regex)} kept none.")
-        names = [image.name for image in found if image.name]
-        near = difflib.get_close_matches(selection.name_regex or "", names, n=_SHOWN, cutoff=0.0)
-        lines.append(f"Nearest names: {', '.join(map(repr, near))}.")
-        return "\n".join(lines)
-    lines.append("The service returned no image for these filters.")
-    filters = [name for name in query.model_fields_set | set(query.model_extra or {}) if name not in _PAGING]
-    for name in sorted(filters)[:_PROBES]:
-        relaxed = query.model_dump(exclude_none=True)
-        relaxed.pop(name, None)
-        try:
-            probe = ImageQuery.model_validate({**relaxed, "limit": _SHOWN})
-        except InvalidQueryError:  # e.g. member_status without visibility: not a query the service takes
-            continue
-        nearby = yield Fetch(probe, _SHOWN)
-        if nearby:
-            value = getattr(query, name, None) if name in WIRE_NAMES else (query.model_extra or {}).get(name)
-            examples = ", ".join(_label(image) for image in nearby[:3])
-            if name == "status" and status_defaulted:
-                lines.append(f"Only images with status 'active' are chosen unless status is set; in other states "
-                             f"the service has images, e.g. {examples}.")  # fmt: skip
-            else:
-                lines.append(f"Without {name}={_wire_text(value)} the service would return images, e.g. {examples}.")
-    if len(lines) == 2 and len(filters) > 1:
-        lines.append("No single filter is to blame: several exclude everything together.")
-    if query.imagetype != "private" and query.owner is None:
-        lines.append("(Only public images, your project's own and those shared with it are visible.)")
-    return "\n".join(lines)
-
-
-_PAGING = {"marker", "limit", "sort_key", "sort_dir"}
-_LISTING_ONLY = frozenset({"marker", "sort_key", "sort_dir"})  # meaningless when choosing: refused
-
-
-def _wire_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return shown(str(value))
-
-
-def _request(query: ImageQuery) -> str:
-    line = f"GET {IMAGES_PATH}?{canonical_query(query.to_params())}"
-    return line if len(line) <= _REQUEST_SHOWN else f"{line[:_REQUEST_SHOWN]}... ({len(line)} characters)"
-
-
-def _label(image: Image) -> str:
-    created = image.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if image.created_at else "no creation time"
-    status = "" if image.status == CHOSEN_STATUS else f", {image.status or 'no status'}"
-    return f"{image.name!r} ({image.id}, created {created}{status})"
+def _probe(query: ImageQuery) -> Generator[Fetch, list[Image], list[tuple[str, list[Image]]]]:
+    """What the service returns for each of `explain.probes`: which filter excluded everything."""
+    probed = []
+    for name, probe in probes(query):
+        probed.append((name, (yield Fetch(probe, SHOWN))))
+    return probed
 
 
 def _first_per_group(ordered: Iterable[Image], group_by: GroupBy) -> dict[str, Image]:
@@ -422,20 +303,7 @@ def _first_per_group(ordered: Iterable[Image], group_by: GroupBy) -> dict[str, I
     return groups
 
 
-# --- orders: sort keys, first = chosen -------------------------------------------------------------
-
-
-def _newest_first(image: Image) -> tuple[Any, ...]:
-    created = image.created_at
-    return (created is None, -created.timestamp() if created else 0.0, image.name or "", image.id or "")
-
-
-def _highest_version_first(image: Image) -> tuple[Any, ...]:
-    versions = Descending(version_key(image.os_version)), Descending(version_key(image.name))
-    return (*versions, *_newest_first(image))
-
-
 ORDERS: dict[OrderBy, Callable[[Image], tuple[Any, ...]]] = {
-    "created": _newest_first,
-    "version": _highest_version_first,
+    "created": newest_first,
+    "version": highest_version_first,
 }
