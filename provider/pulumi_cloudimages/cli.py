@@ -17,7 +17,6 @@ from .cli_common import ExcludeFileOption, ExcludeIdOption, MinAgeOption, err, f
 from .cli_filters import Target, query_options
 from .cli_outdated import outdated
 from .client import ImsClient
-from .emulator.catalog import CatalogError
 from .emulator.state import Credential
 from .errors import CloudImagesError, InvalidQueryError
 from .image import Image
@@ -102,7 +101,7 @@ def list_images(
         show_images(matching, output_format(output, out), out)
         if not matching:  # said on stderr, so that JSON output stays an empty list
             tell("no image matches these filters")
-    except (CloudImagesError, CatalogError) as exc:
+    except CloudImagesError as exc:
         raise fail(exc) from None
 
 
@@ -143,7 +142,7 @@ def get(
             show_images(choice.images, output_format(output, out), out)
         else:
             show_image(choice.image, output_format(output, out), out)
-    except (CloudImagesError, CatalogError) as exc:
+    except CloudImagesError as exc:
         raise fail(exc) from None
 
 
@@ -179,7 +178,7 @@ def latest(
         choice = _choose(ctx, target, filters, name_regex=name_regex, group_by=by, order_by=order_by, min_age=min_age,
                          exclude_ids=exclude_id, exclude_file=exclude_file)  # fmt: skip
         show_groups(choice.groups, output_format(output, out), out)
-    except (CloudImagesError, CatalogError) as exc:
+    except CloudImagesError as exc:
         raise fail(exc) from None
 
 
@@ -239,7 +238,7 @@ def serve(
             except ValueError as exc:
                 raise ValueError(f"--credential: {exc}") from None
         run(catalog, host=host, port=port, credentials=credential or [], tokens=tokens, log_size=log_size)
-    except (ValueError, CatalogError) as exc:
+    except ValueError as exc:  # a CatalogError too
         raise fail(exc) from None
     except OSError as exc:
         raise fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from None

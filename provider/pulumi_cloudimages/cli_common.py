@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from .cli_filters import CLI_WORDS
-from .emulator.catalog import CatalogError
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
 from .naming import option, rephrase
 from .query import FILTER_NAMES
@@ -56,7 +55,7 @@ def fail(exc: Exception) -> typer.Exit:
     """One line on stderr, in the words of the command line, and the exit code of the kind of failure."""
     if isinstance(exc, SelectionError):
         code = EXIT_NO_MATCH
-    elif isinstance(exc, (InvalidQueryError, ConfigurationError, CatalogError, ValueError)):
+    elif isinstance(exc, (InvalidQueryError, ConfigurationError, ValueError)):  # a CatalogError is a ValueError
         code = EXIT_BAD_INPUT
     else:
         code = EXIT_SERVICE

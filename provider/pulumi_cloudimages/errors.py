@@ -19,6 +19,7 @@ CloudImagesError
 │   ├── RateLimitedError         429
 │   └── ServerError              5xx
 ├── StateFileError           states.py, also a ValueError: a state file is of no format read here, or damaged
+├── CatalogError             emulator/catalog.py, also a ValueError: a catalog the emulator cannot serve
 ├── PinnedImageError         pinning.py, also a pulumi.RunError: a PinnedImage could not be resolved or refreshed
 ├── CheckFailedError         testing.py: a dynamic resource's provider refused its inputs (Check)
 └── ProgramTimeoutError      testing.py, also a TimeoutError: a program under test did not finish in time

@@ -49,7 +49,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret, unwrap_rpc_secret, wrap_rpc_secret
 
 from .emulator import Catalog, Emulator
-from .errors import CloudImagesError
+from .errors import CloudImagesError, ConfigurationError, shown
 from .lookup import forget
 from .naming import PACKAGE, camel
 from .settings import SECRET_SETTINGS
@@ -227,7 +227,11 @@ class ProgramStack:
         stack: str = "dev",
     ) -> None:
         if emulator is not None and catalog is not None:
-            raise ValueError("give a catalog or an emulator serving one, not both")
+            raise ConfigurationError(
+                f"ProgramStack: catalog={shown(catalog)} and emulator=<Emulator at {emulator.url}> given together: "
+                "pass catalog for an emulator started for the stack, or emulator for one already serving its catalog",
+                setting="catalog",
+            )
         self._closing = ExitStack()
         self.emulator = emulator or self._closing.enter_context(Emulator(_catalog(catalog)))
         self.program, self.project, self.stack = program, project, stack

@@ -32,6 +32,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from ..errors import CloudImagesError
 from ..image import Flag, Image
 from . import bits as positions
 from .filters import INDEXED_FIELDS, SORT_KEYS, BadParameter, Listing
@@ -60,7 +61,7 @@ _RESULTS_HELD = 1_000_000  # positions kept in sorted results for paging (4 MB)
 NESTED_TOO_DEEP = f"arrays and objects nested too deep (at most about {sys.getrecursionlimit():,} levels)"
 
 
-class CatalogError(Exception):
+class CatalogError(CloudImagesError, ValueError):
     """The catalog file cannot be served; the message says where and why."""
 
 
