@@ -4,13 +4,17 @@ through `python -m pulumi.dynamic` over gRPC as the engine does."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
+import inspect
 import re
 import signal
 import sys
+import textwrap
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 import dill
@@ -29,6 +33,7 @@ from pulumi_cloudimages import PinnedImage, PinnedImageError
 from pulumi_cloudimages.emulator import PROJECT_A, Catalog, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.pinned import PinnedImageProvider
+from pulumi_cloudimages.pinning import KEEPERS, KEEPERS_DESCRIPTION, OUTPUTS
 
 SECRET_KEY = "SK-PINNED-SECRET"
 ARGS = {
@@ -269,3 +274,18 @@ def test_check_refuses_a_bad_region_or_endpoint(provider: PinnedImageProvider) -
     assert "expected a region name such as cn-north-4" in failures["region"]
     failures = {f.property: f.reason for f in provider.check({}, {**ARGS, "endpoint": "ftp://x"}).failures}
     assert "expected an http:// or https:// URL" in failures["endpoint"]
+
+
+def test_the_outputs_are_those_of_the_pinning_core_with_its_descriptions() -> None:
+    """`PinnedImage`'s typed outputs and their docstrings are `pinning.OUTPUTS` and `keepers`, word for word
+    (docstrings wrapped as the source wraps them)."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(PinnedImage))).body[0]
+    assert isinstance(body, ast.ClassDef)
+    described = {
+        node.target.id: " ".join(str(doc.value.value).split())
+        for node, doc in pairwise(body.body)
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+    }
+    assert described == {**OUTPUTS, KEEPERS: KEEPERS_DESCRIPTION}
+    assert set(PinnedImage.__annotations__) == {*OUTPUTS, KEEPERS}

@@ -7,7 +7,7 @@ import pytest
 
 from pulumi_cloudimages.emulator import Emulator
 from pulumi_cloudimages.naming import camel
-from pulumi_cloudimages.pinning import PinnedImageError, Pinning
+from pulumi_cloudimages.pinning import STATE_MARKERS, PinnedImageError, Pinning
 from test_pinned import ARGS, PINNED
 
 
@@ -20,6 +20,7 @@ def test_import_pins_the_image_with_the_inputs_that_reproduce_it(ims_emulator: E
         PINNED["id"], PINNED["id"], False, True
     )  # fmt: skip
     assert state["image"]["name"] == PINNED["name"] and state["image"]["osVersion"] == PINNED["__os_version"]
+    assert set(STATE_MARKERS) <= set(state)  # what tells a PinnedImage's state in `cloudimages outdated`
     assert pinning.changes(state, adopted.inputs) == []  # the generated program keeps that image
     assert pinning.resolve(adopted.inputs).values["image_id"] == PINNED["id"]
     with pytest.raises(

@@ -401,3 +401,38 @@ def test_without_an_engine_to_log_to_a_warning_goes_to_stderr(emulator: Emulator
         stderr = plugin.stderr()
     assert f"PinnedImage keeps image {fedora_id} ('Fedora 38 64bit 20231117'), which is no longer visible" in stderr
     assert SECRET_KEY not in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("to_engine", [True, False], ids=["engine-log", "stderr"])
+def test_no_secret_of_the_request_reaches_a_warning_an_error_or_stderr(
+    emulator: Emulator, engine: tuple[FakeEngine, str], to_engine: bool
+) -> None:
+    """A refresh of a state whose outputs are secret (as the engine keeps outputs a program made secret with
+    `additionalSecretOutputs`) warns without them, to the engine's log or (none answering) to stderr; a secret
+    filter that matches nothing fails without its value; nothing reaches stderr in the plain."""
+    fake, address = engine
+    hidden_name = "Fedora 38 64bit SECRET-BUILD"
+    with provider_process(PLUGIN, engine=address if to_engine else "127.0.0.1:1") as plugin:
+        configure_plugin(plugin, emulator)
+        fedora = {"name": "Fedora 38 64bit 20231117"}
+        created = plain(
+            plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(fedora))).properties
+        )
+        fedora_id = created["imageId"]
+        emulator.replace_catalog(catalog(without=(fedora_id,)))
+        state = {**created, "imageId": secret(fedora_id), "image": secret(created["image"])}
+        read = plugin.stub.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id="pin-1", properties=struct(state)))
+        assert plain(read.properties)["pinnedExists"] is False
+        with pytest.raises(grpc.RpcError) as failed:
+            plugin.stub.Create(
+                provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct({"name": secret(hidden_name)}))
+            )
+        error = str(failed.value.details())  # type: ignore[attr-defined]
+        plugin.process.terminate()
+        plugin.process.wait(timeout=10)
+        stderr = plugin.stderr()
+    warnings = [request.message for request in fake.logged] if to_engine else stderr.splitlines()
+    assert any("PinnedImage keeps image *** ('***'), which is no longer visible" in w for w in warnings), warnings
+    assert "no image matches" in error and "name=***" in error
+    for text in (fedora_id, hidden_name, SECRET_KEY):
+        assert text not in error + stderr + "".join(warnings)

@@ -126,23 +126,24 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
     `order_by`); `keepers` is a map of strings whose change resolves the image again.
     """
 
+    # The outputs as `pinning.OUTPUTS` and `KEEPERS_DESCRIPTION` name and describe them (a test holds them equal).
     image_id: pulumi.Output[str]
     """The pinned image."""
     image: pulumi.Output[dict[str, Any]]
-    """The pinned image's attributes, by the keys of `get_images().image` (camelCase); secret when an input was."""
+    """The pinned image's attributes, by the keys of getImages' image; secret when an input was."""
     latest_id: pulumi.Output[str | None]
-    """The newest match at the last create or refresh."""
+    """The newest match at the last create, update or refresh (the guards respected)."""
     upgrade_available: pulumi.Output[bool]
     """Whether latest_id differs from image_id."""
     pinned_exists: pulumi.Output[bool]
-    """Whether the pinned image was still visible at the last create or refresh."""
+    """Whether the pinned image was still visible at the last create, update or refresh."""
     pinned_at: pulumi.Output[str]
     """When the pin was last resolved (UTC)."""
-    keepers: pulumi.Output[dict[str, str] | None]
-    """The keepers as given."""
     revoked: pulumi.Output[str | None]
-    """Why the pinned image is now on the revocation list (`exclude_ids`, `exclude_file`), as of the last refresh,
-    or None; refresh also warns. The pin stays: change a keeper to move it."""
+    """Why the pinned image is now on the revocation list (exclude_ids, exclude_file) as of the last
+    refresh, or null: the pin stays, change a keeper to move it."""
+    keepers: pulumi.Output[dict[str, str] | None]
+    """A map of strings whose change resolves the image again (moves the pin)."""
 
     def __init__(
         self,

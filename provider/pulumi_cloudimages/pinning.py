@@ -50,6 +50,8 @@ OUTPUTS: dict[str, str] = {
     "revoked": "Why the pinned image is now on the revocation list (exclude_ids, exclude_file) as of the last "
     "refresh, or null: the pin stays, change a keeper to move it.",
 }
+# Outputs that every version has written and that together tell a PinnedImage's state from another resource's.
+STATE_MARKERS = ("image_id", "pinned_at", "upgrade_available")
 _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values(), *OUTPUTS, KEEPERS)
 _AGAIN = "change a keeper (or a filter) and run `pulumi up` to resolve the pin again"
 

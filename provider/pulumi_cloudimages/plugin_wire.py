@@ -171,13 +171,16 @@ class EngineLog:
     tied to a resource's URN, as `pulumi.log.warn` sends a program's (`pulumi/log.py`). The experimental provider
     server (`pulumi/provider/experimental/server.py`) keeps its engine address for Construct and Call only, so
     there is no SDK facility to reuse. With no engine answering, the warning goes to stderr, which the engine
-    keeps in its own log. Messages come here with secrets already masked."""
+    keeps in its own log. Messages come with the config's secrets and the secret inputs masked (`pinning.py`);
+    any other secret of the request (an output made secret by the program, `additionalSecretOutputs`) is
+    masked here."""
 
     def __init__(self, address: str | None) -> None:
         self.address = address
         self._stub: engine_pb2_grpc.EngineStub | None = None
 
     async def warn(self, message: str, urn: str = "") -> None:
+        message = masked(message, ())
         if self.address:
             if self._stub is None:  # made on the serving loop, at the first warning
                 channel = grpc.aio.insecure_channel(self.address, options=_GRPC_CHANNEL_OPTIONS)

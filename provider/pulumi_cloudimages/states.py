@@ -32,6 +32,7 @@ from .arguments import ARGUMENT_NAMES
 from .errors import CloudImagesError, shown
 from .image import IMAGE_ID
 from .naming import camel
+from .pinning import PINNED_IMAGE, STATE_MARKERS
 from .query import is_filter_name
 
 Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
@@ -44,8 +45,6 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 # A PinnedImage written by `pulumi.dynamic.Resource` subclasses: `pulumi-python:dynamic/cloudimages:PinnedImage`
 # (sdk/python/lib/pulumi/dynamic/dynamic.py, `__init_subclass__`), or `pulumi-python:dynamic:Resource` by older SDKs.
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
-PLUGIN_PINNED_TYPE = "cloudimages:index:PinnedImage"
-_PINNED_OUTPUTS = ("image_id", "pinned_at", "upgrade_available")  # what only a PinnedImage's state holds together
 _PULUMI_VERSIONS = (1, 2, 3)
 _SNIFFED = 8192  # bytes looked at to tell text from binary
 _ARGUMENT_BY_CAMEL = {camel(name): name for name in ARGUMENT_NAMES}
@@ -202,9 +201,9 @@ def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
 
 def _pin(kind: str, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
     """A PinnedImage's lookup arguments by Python name, if the resource is one."""
-    if kind.startswith(DYNAMIC_TYPE_PREFIX) and all(key in outputs for key in _PINNED_OUTPUTS):
+    if kind.startswith(DYNAMIC_TYPE_PREFIX) and all(key in outputs for key in STATE_MARKERS):
         return {key: value for key, value in outputs.items() if key in ARGUMENT_NAMES or _extra_filter(key)}
-    if kind == PLUGIN_PINNED_TYPE and "imageId" in outputs:
+    if kind == PINNED_IMAGE and "imageId" in outputs:
         return {_ARGUMENT_BY_CAMEL.get(key, key): value for key, value in outputs.items()
                 if key in _ARGUMENT_BY_CAMEL or _extra_filter(key)}  # fmt: skip
     return None
