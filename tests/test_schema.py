@@ -6,12 +6,13 @@ import inspect
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import jsonschema
 
 from pulumi_cloudimages import GetImagesResult, Image, ImageQuery, InvalidQueryError, Selection, get_images
 from pulumi_cloudimages.naming import camel
+from pulumi_cloudimages.outputs import RESULT_FIELDS, choice_values
 from pulumi_cloudimages.query import TimeFilter
 from pulumi_cloudimages.schema import (
     ARGS_MODULE,
@@ -22,7 +23,7 @@ from pulumi_cloudimages.schema import (
     build_filters_doc,
     build_schema,
 )
-from pulumi_cloudimages.selection import check_choosable
+from pulumi_cloudimages.selection import Choice, check_choosable
 from pulumi_cloudimages.settings import CallOverrides, Settings
 
 ROOT = Path(__file__).parent.parent
@@ -85,10 +86,26 @@ def test_numbers_are_bounded_and_the_descriptions_say_so() -> None:
     assert SCHEMA["config"]["variables"]["maxRetries"]["description"].endswith("From 0 to 10.")
 
 
-def test_outputs_are_the_result_type() -> None:
-    outputs = SCHEMA["functions"][FUNCTION]["outputs"]["properties"]
-    getters = [name for name, member in inspect.getmembers(GetImagesResult) if isinstance(member, property)]
-    assert set(outputs) == {camel(name) for name in getters}
+def test_the_result_fields_are_one_table_for_the_schema_the_python_result_and_the_values() -> None:
+    outputs = SCHEMA["functions"][FUNCTION]["outputs"]
+    assert list(outputs["properties"]) == [camel(name) for name in RESULT_FIELDS]
+    getters = {name: member for name, member in inspect.getmembers(GetImagesResult) if isinstance(member, property)}
+    assert set(getters) == set(RESULT_FIELDS)
+    for name, (kind, description) in RESULT_FIELDS.items():
+        getter = getters[name].fget
+        assert " ".join((inspect.getdoc(getter) or "").split()) == description, f"GetImagesResult.{name}"
+        assert getattr(getter, "_pulumi_name", None) == camel(name)  # set by @pulumi.getter
+        may_be_unset = type(None) in get_args(kind)
+        assert (type(None) in get_args(get_type_hints(getter)["return"])) == may_be_unset, name
+        assert (camel(name) not in outputs["required"]) == may_be_unset, name
+    values = choice_values(Choice(image=None, images=(), latest=None))
+    assert list(values) == list(RESULT_FIELDS)
+    given = {**values, "latest_id": "b", "held_back_ids": ["a"]}
+    result = GetImagesResult(**given)
+    assert {name: getattr(result, name) for name in RESULT_FIELDS} == given  # each property reads its own value
+
+
+def test_the_result_image_is_the_image_type() -> None:
     image = SCHEMA["types"][IMAGE_TYPE]["properties"]
     assert set(image) == {camel(name) for name in Image.model_fields} | {"extra"}
     assert image["createdAt"]["type"] == "string" and image["supportArm"]["type"] == "boolean"

@@ -21,7 +21,7 @@ from .errors import CloudImagesError
 from .image import Image
 from .lookup import alookup, lookup
 from .naming import FUNCTION, PACKAGE, camel
-from .outputs import choice_values
+from .outputs import RESULT_FIELDS, choice_values
 from .query import WIRE_NAMES, ImageQuery
 from .redaction import redacted, secret_texts
 from .selection import Choice, Selection
@@ -65,31 +65,11 @@ pulumi.output_type(ImageResult)
 
 @pulumi.output_type
 class GetImagesResult:
-    """What `get_images` returns."""
+    """What `get_images` returns: the outputs of `outputs.RESULT_FIELDS`, each described as the table does."""
 
-    def __init__(
-        self,
-        id: str | None,
-        image: ImageResult | None,
-        images: list[ImageResult],
-        ids: list[str],
-        latest_id: str | None,
-        groups: Mapping[str, ImageResult],
-        complete: bool,
-        held_back_ids: list[str],
-        next_eligible_at: str | None,
-        excluded: Mapping[str, str],
-    ) -> None:
-        pulumi.set(self, "id", id)
-        pulumi.set(self, "image", image)
-        pulumi.set(self, "images", images)
-        pulumi.set(self, "ids", ids)
-        pulumi.set(self, "latest_id", latest_id)
-        pulumi.set(self, "groups", groups)
-        pulumi.set(self, "complete", complete)
-        pulumi.set(self, "held_back_ids", held_back_ids)
-        pulumi.set(self, "next_eligible_at", next_eligible_at)
-        pulumi.set(self, "excluded", excluded)
+    def __init__(self, **values: Any) -> None:
+        for name in RESULT_FIELDS:
+            pulumi.set(self, name, values[name])
 
     @property
     @pulumi.getter
@@ -118,7 +98,7 @@ class GetImagesResult:
     @property
     @pulumi.getter(name="latestId")
     def latest_id(self) -> str | None:
-        """ID of the first match in order: differs from `id` when a pinned image is kept."""
+        """ID of the first match in order_by order: differs from `id` when a pinned image is kept."""
         return pulumi.get(self, "latest_id")  # type: ignore[no-any-return]
 
     @property
@@ -148,8 +128,8 @@ class GetImagesResult:
     @property
     @pulumi.getter
     def excluded(self) -> Mapping[str, str]:
-        """Matches left out by exclude_ids or exclude_file that would have been chosen (ordered before the
-        image chosen, or its group's; any with return_all): image ID -> reason."""
+        """Matches left out by exclude_ids or exclude_file that would have been chosen (ordered before the image
+        chosen, or its group's; any with return_all): image ID -> reason."""
         return pulumi.get(self, "excluded")  # type: ignore[no-any-return]
 
 
@@ -164,10 +144,10 @@ def _result(choice: Choice, kind: type[GetImagesResult]) -> GetImagesResult:
     for note in choice.notes:  # what the guards left out that would have come first
         pulumi.log.info(f"{FUNCTION}: {note}")
     values = choice_values(choice)
-    image = values.pop("image")
+    values["image"] = ImageResult(**values["image"]) if values["image"] else None
     values["images"] = [ImageResult(**each) for each in values["images"]]
     values["groups"] = {key: ImageResult(**each) for key, each in values["groups"].items()}
-    return kind(**values, image=ImageResult(**image) if image else None)
+    return kind(**values)
 
 
 def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:

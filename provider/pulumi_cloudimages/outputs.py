@@ -16,6 +16,35 @@ from .selection import Choice
 
 Naming = Callable[[str], str]
 
+# The outputs of getImages: Python name (the schema's is its camelCase), type (`Image`: an image with all its
+# attributes; `| None`: may be unset) and description. `schema.json` is built from this table; `choice_values`
+# and the Python result (`functions.GetImagesResult`) are held to it by tests.
+RESULT_FIELDS: dict[str, tuple[Any, str]] = {
+    "id": (str | None, "ID of the chosen image (unset with return_all or group_by)."),
+    "image": (Image | None, "The chosen image, with all its attributes."),
+    "images": (list[Image], "The matches in selection order; all of them unless `complete` is false."),
+    "ids": (list[str], "IDs of `images`, in the same order."),
+    "latest_id": (
+        str | None,
+        "ID of the first match in order_by order: differs from `id` when a pinned image is kept.",
+    ),
+    "groups": (dict[str, Image], "With group_by: the first image of each group (platform or OS version)."),
+    "complete": (bool, "Whether `images` holds every match (false when only the newest were asked for)."),
+    "held_back_ids": (
+        list[str],
+        "With min_age: IDs of the matches held back because they are younger, newest first.",
+    ),
+    "next_eligible_at": (
+        str | None,
+        "With min_age: when the first held-back image becomes old enough (UTC), else unset.",
+    ),
+    "excluded": (
+        dict[str, str],
+        "Matches left out by exclude_ids or exclude_file that would have been chosen (ordered before the image "
+        "chosen, or its group's; any with return_all): image ID -> reason.",
+    ),
+}
+
 
 def _python(name: str) -> str:
     return name
@@ -47,9 +76,8 @@ def image_values(image: Image, name: Naming = _python) -> dict[str, Any]:
 
 
 def choice_values(choice: Choice, name: Naming = _python) -> dict[str, Any]:
-    """The result of a lookup: `id`, `image`, `images`, `ids`, `latest_id`, `groups`, `complete`, and what
-    the guards left out: `held_back_ids`, `next_eligible_at`, `excluded` (image ID -> reason); each name
-    (and each image attribute's) as `name` writes it; group keys and image IDs are data and stay as they are."""
+    """The result of a lookup, a value for each of `RESULT_FIELDS`; each name (and each image attribute's) as
+    `name` writes it; group keys and image IDs are data and stay as they are."""
     return {
         name("id"): choice.image.id if choice.image else None,
         name("image"): image_values(choice.image, name) if choice.image else None,

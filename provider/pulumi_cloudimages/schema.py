@@ -1,6 +1,7 @@
 """Everything derived from the models: the Pulumi package schema (`schema.json`), the typed keyword
 arguments of the functions (`_args.py`) and the filter reference (`docs/filters.md`), from
-`ImageQuery` (filters), `Selection`, `CallOverrides`, `Image` (the result's image) and `Settings`.
+`ImageQuery` (filters), `Selection`, `CallOverrides`, `RESULT_FIELDS` (the result), `Image` (its images) and
+`Settings`.
 
     uv run python -m pulumi_cloudimages.schema     # rewrites all three; a test fails when one is stale
 """
@@ -22,6 +23,7 @@ from ._version import VERSION
 from .arguments import ARGUMENT_NAMES, INPUT_MODELS, NOT_PINNABLE
 from .image import Image
 from .naming import FUNCTION, PACKAGE, camel, option, rephrase
+from .outputs import RESULT_FIELDS
 from .pinning import KEEPERS, KEEPERS_DESCRIPTION, OUTPUTS, PINNED_IMAGE
 from .query import LISTING_ONLY, ImageQuery, TimeFilter
 from .settings import SECRET_SETTINGS, Settings
@@ -36,45 +38,6 @@ _ENUMS: dict[tuple[Any, ...], str] = {
     for module in (query, selection)
     for name, alias in vars(module).items()
     if get_origin(alias) is Literal
-}
-
-_RESULT_OUTPUTS: dict[str, dict[str, Any]] = {
-    "id": {"type": "string", "description": "ID of the chosen image (unset with return_all or group_by)."},
-    "image": {"$ref": f"#/types/{IMAGE_TYPE}", "description": "The chosen image, with all its attributes."},
-    "images": {
-        "type": "array",
-        "items": {"$ref": f"#/types/{IMAGE_TYPE}"},
-        "description": "The matches in selection order; all of them unless `complete` is false.",
-    },
-    "ids": {"type": "array", "items": {"type": "string"}, "description": "IDs of `images`, in the same order."},
-    "latestId": {
-        "type": "string",
-        "description": "ID of the first match in order_by order: differs from id when a pinned image is kept.",
-    },
-    "groups": {
-        "type": "object",
-        "additionalProperties": {"$ref": f"#/types/{IMAGE_TYPE}"},
-        "description": "With group_by: the first image of each group (platform or OS version).",
-    },
-    "complete": {
-        "type": "boolean",
-        "description": "Whether `images` holds every match (false when only the newest were asked for).",
-    },
-    "heldBackIds": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "With minAge: IDs of the matches held back because they are younger, newest first.",
-    },
-    "nextEligibleAt": {
-        "type": "string",
-        "description": "With minAge: when the first held-back image becomes old enough (UTC).",
-    },
-    "excluded": {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": "Matches left out by excludeIds or excludeFile that would have been chosen (ordered before "
-        "the image chosen, or its group's; any with returnAll): image ID -> reason.",
-    },
 }
 
 
@@ -98,6 +61,10 @@ def _type_spec(annotation: Any) -> dict[str, Any]:
         return {"$ref": f"#/types/{PACKAGE}:index:{_ENUMS[get_args(kind)]}"}
     if get_origin(kind) is list:
         return {"type": "array", "items": _type_spec(get_args(kind)[0])}
+    if get_origin(kind) is dict:  # keyed by text
+        return {"type": "object", "additionalProperties": _type_spec(get_args(kind)[1])}
+    if kind is Image:
+        return {"$ref": f"#/types/{IMAGE_TYPE}"}
     simple = {bool: "boolean", int: "integer", str: "string", datetime: "string", TimeFilter: "string",
               SecretStr: "string"}  # fmt: skip
     return {"type": simple[kind]}
@@ -141,6 +108,17 @@ def _enum_types() -> dict[str, dict[str, Any]]:
     }
 
 
+def _result_outputs() -> dict[str, Any]:
+    """The outputs of getImages, from `RESULT_FIELDS`: required unless their type allows None."""
+    return {
+        "properties": {
+            camel(name): {**_type_spec(kind), "description": description}
+            for name, (kind, description) in RESULT_FIELDS.items()
+        },
+        "required": [camel(name) for name, (kind, _) in RESULT_FIELDS.items() if type(None) not in get_args(kind)],
+    }
+
+
 def _config() -> dict[str, dict[str, Any]]:
     return {
         camel(name): {
@@ -153,7 +131,7 @@ def _config() -> dict[str, dict[str, Any]]:
 
 
 # Names that descriptions mention, written as the schema's readers (TypeScript, Go, C#, YAML) write them.
-_MENTIONED = (*ARGUMENT_NAMES, *Settings.model_fields, *Image.model_fields, *OUTPUTS)
+_MENTIONED = (*ARGUMENT_NAMES, *Settings.model_fields, *Image.model_fields, *RESULT_FIELDS, *OUTPUTS)
 
 
 def _in_schema_words(node: Any) -> Any:
@@ -231,10 +209,7 @@ def _schema() -> dict[str, Any]:
                 "description": "Find images by the filters of GET /v2/cloudimages and choose one: exactly one "
                 "match, the newest (most_recent), the highest version, the first of each group, or a pinned one.",
                 "inputs": {"properties": inputs},
-                "outputs": {
-                    "properties": _RESULT_OUTPUTS,
-                    "required": ["ids", "images", "groups", "complete", "heldBackIds", "excluded"],
-                },
+                "outputs": _result_outputs(),
             }
         },
         # Names for SDKs generated from this schema (`pulumi package add`). Python programs use this package
