@@ -268,3 +268,19 @@ def test_a_config_value_not_marked_secret_is_shown(engine: Emulator) -> None:
     with pytest.raises(GetImagesError, match="the access key AK-PLAIN is unknown") as caught:
         get_images(name="Fedora 38 64bit 20231117")
     assert isinstance(caught.value.__cause__, AuthenticationError)
+
+
+def test_a_secret_input_is_masked_in_the_notes(engine: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    notes: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *args, **kwargs: notes.append(message))
+    fedora = sorted((i for i in WIRE.values() if i.get("__platform") == "Fedora" and i["__imagetype"] == "gold"),
+                    key=lambda i: i["created_at"])  # fmt: skip
+    newest = fedora[-1]["id"]
+    result = get_images_output(imagetype="gold", platform="Fedora", most_recent=True,
+                               exclude_ids=pulumi.Output.secret([newest]))  # fmt: skip
+    image_id, _, secret = resolve(result.id)
+    assert image_id == fedora[-2]["id"] and secret
+    assert len(notes) == 1 and notes[0].startswith(
+        f"cloudimages:index:getImages: Excluded {fedora[-1]['name']!r} (***,"
+    )
+    assert newest not in notes[0]

@@ -140,9 +140,10 @@ class AwaitableGetImagesResult(GetImagesResult):
         return self
 
 
-def _result(choice: Choice, kind: type[GetImagesResult]) -> GetImagesResult:
+def _result(choice: Choice, kind: type[GetImagesResult], secrets: Collection[Any]) -> GetImagesResult:
+    texts = secret_texts(secrets)
     for note in choice.notes:  # what the guards left out that would have come first
-        pulumi.log.info(f"{FUNCTION}: {note}")
+        pulumi.log.info(redacted(f"{FUNCTION}: {note}", texts))
     values = choice_values(choice)
     values["image"] = ImageResult(**values["image"]) if values["image"] else None
     values["images"] = [ImageResult(**each) for each in values["images"]]
@@ -224,10 +225,11 @@ def get_images(*, opts: pulumi.InvokeOptions | None = None, **args: Unpack[GetIm
             f"{FUNCTION}: {', '.join(outputs)} {'is an Output' if len(outputs) == 1 else 'are Outputs'}, known only "
             f"during the deployment; get_images takes plain values: call get_images_output with the same arguments"
         )
+    secrets = _config_secrets()
     try:
-        return _result(lookup(*_parts(args)), AwaitableGetImagesResult)  # type: ignore[return-value]
+        return _result(lookup(*_parts(args)), AwaitableGetImagesResult, secrets)  # type: ignore[return-value]
     except CloudImagesError as exc:
-        failure = _failure(exc, _config_secrets())
+        failure = _failure(exc, secrets)
     raise failure  # outside the handler: a masked failure must not carry the original as its context
 
 
@@ -235,7 +237,7 @@ def get_images_output(
     *, opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None = None, **args: Unpack[GetImagesOutputArgs]
 ) -> pulumi.Output[GetImagesResult]:
     """`get_images` over Inputs: an unknown input gives an unknown result (no request, as in a preview),
-    and a secret input makes the result secret and is masked in errors. Lookups made together run
+    and a secret input makes the result secret and is masked in errors and notes. Lookups made together run
     concurrently. With `opts=pulumi.InvokeOutputOptions(depends_on=[...])` the lookup waits for those resources."""
     _ignored(opts)
     lifted = {name: pulumi.Output.from_input(value) for name, value in args.items()}
@@ -247,7 +249,7 @@ def get_images_output(
         try:
             query, selection, overrides = split_arguments(resolved)
             secrets += _sent(query, marked)
-            return _result(await alookup(query, selection, settings(overrides)), GetImagesResult)
+            return _result(await alookup(query, selection, settings(overrides)), GetImagesResult, secrets)
         except CloudImagesError as exc:
             failure = _failure(exc, secrets)
         raise failure  # outside the handler: a masked failure must not carry the original as its context
