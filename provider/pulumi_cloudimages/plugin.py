@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import difflib
 import faulthandler
-import functools
 import logging
 import os
 import signal
@@ -30,7 +29,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import cache
 from types import FrameType
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -53,12 +52,14 @@ from .plugin_wire import (
     PYTHON_NAMES,
     EngineLog,
     Given,
+    Handler,
     Redacting,
     Refused,
+    Resource,
+    answered,
     check_failures,
-    handling,
-    masked,
     python_name,
+    resource_type,
     short,
 )
 from .redaction import redacted
@@ -194,17 +195,6 @@ def _schema() -> str:
 # --- resources --------------------------------------------------------------------------------------
 
 
-class Resource(Protocol):
-    """What the provider needs to serve a resource type: the engine's CRUD calls, as gRPC requests."""
-
-    async def check(self, request: proto.CheckRequest) -> proto.CheckResponse: ...
-    async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse: ...
-    async def create(self, request: proto.CreateRequest) -> proto.CreateResponse: ...
-    async def read(self, request: proto.ReadRequest) -> proto.ReadResponse: ...
-    async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse: ...
-    async def delete(self, request: proto.DeleteRequest) -> empty_pb2.Empty: ...
-
-
 # The resource types served, by type token (`cloudimages:index:<Name>`), each made for the provider that serves
 # it; the schema's `resources` match.
 RESOURCES: dict[str, Callable[[CloudImagesProvider], Resource]] = {PINNED_IMAGE: PinnedImageResource}
@@ -212,7 +202,7 @@ RESOURCES: dict[str, Callable[[CloudImagesProvider], Resource]] = {PINNED_IMAGE:
 
 def _resource(resources: Mapping[str, Resource], request: Any) -> Resource:
     """The resource a CRUD request is for; UNIMPLEMENTED naming the type when the provider has none such."""
-    kind = request.type or _type_in(request.urn)
+    kind = resource_type(request)
     found = resources.get(kind)
     if found is None:
         served = f"its resources are {', '.join(resources)}" if resources else "it has no resources"
@@ -224,38 +214,7 @@ def _resource(resources: Mapping[str, Resource], request: Any) -> Resource:
     return found
 
 
-def _type_in(urn: str) -> str:
-    """`urn:pulumi:<stack>::<project>::<parent types$>type::<name>` -> `type`."""
-    parts = urn.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else urn
-
-
 # --- the gRPC servicer ------------------------------------------------------------------------------
-
-_Request = TypeVar("_Request")
-_Response = TypeVar("_Response")
-_Handler = Callable[[Any, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]
-
-
-def _answered(method: _Handler[_Request, _Response]) -> _Handler[_Request, _Response]:
-    """An RPC whose failures reach the engine as one clear message: a `Refused` with its code, anything
-    unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret of the
-    config or of the request."""
-
-    @functools.wraps(method)
-    async def answer(self: _Servicer, request: _Request, context: grpc.aio.ServicerContext[Any, Any]) -> _Response:
-        with handling(request):
-            try:
-                return await method(self, request, context)
-            except Refused as exc:
-                await context.abort(exc.code, str(exc))
-            except Exception as exc:  # a bug: say what, keep it short, keep secrets out
-                text = masked(f"{method.__name__} failed: {type(exc).__name__}: {exc}", self.provider.config_secrets)
-                log.error("%s", text.splitlines()[0] if text else text)
-                await context.abort(grpc.StatusCode.INTERNAL, text)
-        raise AssertionError("context.abort raises")  # pragma: no cover
-
-    return answer
 
 
 class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
@@ -273,16 +232,16 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     async def Cancel(self, request: empty_pb2.Empty, context: Any) -> empty_pb2.Empty:
         return empty_pb2.Empty()
 
-    @_answered
+    @answered
     async def GetSchema(self, request: proto.GetSchemaRequest, context: Any) -> proto.GetSchemaResponse:
         return proto.GetSchemaResponse(schema=_schema())
 
-    @_answered
+    @answered
     async def CheckConfig(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
         failures = self.provider.check_config(Given.read(request.news))
         return proto.CheckResponse(inputs=request.news, failures=check_failures(failures))
 
-    @_answered
+    @answered
     async def Configure(self, request: proto.ConfigureRequest, context: Any) -> proto.ConfigureResponse:
         if request.args.fields:
             args = Given.read(request.args)
@@ -297,18 +256,18 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
         # supportsPreview: Create and Update are called in a preview too (`req.Preview`), with unknowns kept.
         return proto.ConfigureResponse(acceptSecrets=True, supportsPreview=True)
 
-    @_answered
+    @answered
     async def Invoke(self, request: proto.InvokeRequest, context: Any) -> proto.InvokeResponse:
         return await self.provider.invoke(request.tok, Given.read(request.args))
 
-    @_answered
+    @answered
     async def Construct(self, request: proto.ConstructRequest, context: Any) -> proto.ConstructResponse:
         raise Refused(
             grpc.StatusCode.UNIMPLEMENTED,
             f"the {PACKAGE} provider has no component resources: it cannot construct {shown(request.type)}",
         )
 
-    @_answered
+    @answered
     async def Call(self, request: proto.CallRequest, context: Any) -> proto.CallResponse:
         raise Refused(
             grpc.StatusCode.UNIMPLEMENTED,
@@ -317,12 +276,12 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
         )
 
 
-def _to_resource(method: str) -> _Handler[Any, Any]:
+def _to_resource(method: str) -> Handler[Any, Any]:
     async def serve(self: _Servicer, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         return await getattr(_resource(self.resources, request), method.lower())(request)
 
     serve.__name__ = method
-    return _answered(serve)
+    return answered(serve)
 
 
 # The engine's CRUD calls: each to the resource of the request's type (`RESOURCES`), UNIMPLEMENTED without one.

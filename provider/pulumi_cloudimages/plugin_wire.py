@@ -6,22 +6,25 @@ and its resource (`plugin_pinned.py`: `PinnedImage`):
 - what goes back: refused inputs as `CheckFailure`s, a refused call as a gRPC error (`Refused`), warnings to the
   engine's log (`EngineLog`);
 - the secrets of the request being handled (`handling`), which every message and log line masks (`masked`)
-  beside the config's, even the text of an unexpected exception.
+  beside the config's, even the text of an unexpected exception (`answered`, around every RPC);
+- what a resource type served by the provider answers (`Resource`), and what it reads of the provider
+  (`Configured`).
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import grpc.aio
-from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import proto
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
@@ -163,6 +166,32 @@ def check_failures(failures: Iterable[Failure]) -> list[proto.CheckFailure]:
     return [proto.CheckFailure(property=f.name, reason=f.reason) for f in failures]
 
 
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+Handler = Callable[[Any, _Request, grpc.aio.ServicerContext[Any, Any]], Awaitable[_Response]]
+
+
+def answered(method: Handler[_Request, _Response]) -> Handler[_Request, _Response]:
+    """A servicer's RPC whose failures reach the engine as one clear message: a `Refused` with its code, anything
+    unexpected as INTERNAL with its one-line text (logged once); never a Python traceback, never a secret of the
+    config or of the request."""
+
+    @functools.wraps(method)
+    async def answer(self: _Serving, request: _Request, context: grpc.aio.ServicerContext[Any, Any]) -> _Response:
+        with handling(request):
+            try:
+                return await method(self, request, context)
+            except Refused as exc:
+                await context.abort(exc.code, str(exc))
+            except Exception as exc:  # a bug: say what, keep it short, keep secrets out
+                text = masked(f"{method.__name__} failed: {type(exc).__name__}: {exc}", self.provider.config_secrets)
+                log.error("%s", text.splitlines()[0] if text else text)
+                await context.abort(grpc.StatusCode.INTERNAL, text)
+        raise AssertionError("context.abort raises")  # pragma: no cover
+
+    return answer
+
+
 _LOG_TIMEOUT = 5.0  # seconds a warning may take to reach the engine
 
 
@@ -194,11 +223,38 @@ class EngineLog:
         log.warning("%s", message)
 
 
+# --- the provider and its resources -------------------------------------------------------------------------
+
+
 class Configured(Protocol):
     """What a resource reads of the provider that serves it: the config as Configure passed it (`plugin.py`,
     `CloudImagesProvider`) and the engine's log."""
 
     config: dict[str, Any]
+    config_secrets: tuple[str, ...]  # how the config values marked secret could be quoted
     unknown_config: tuple[str, ...]  # keys whose value is not known yet (a preview)
     secret_config: frozenset[str]  # keys whose value was marked secret
     engine: EngineLog
+
+
+class _Serving(Protocol):
+    @property
+    def provider(self) -> Configured: ...
+
+
+class Resource(Protocol):
+    """What the provider needs to serve a resource type: the engine's CRUD calls, as gRPC requests."""
+
+    async def check(self, request: proto.CheckRequest) -> proto.CheckResponse: ...
+    async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse: ...
+    async def create(self, request: proto.CreateRequest) -> proto.CreateResponse: ...
+    async def read(self, request: proto.ReadRequest) -> proto.ReadResponse: ...
+    async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse: ...
+    async def delete(self, request: proto.DeleteRequest) -> empty_pb2.Empty: ...
+
+
+def resource_type(request: Any) -> str:
+    """The type a CRUD request is for: as given, else read from its URN
+    (`urn:pulumi:<stack>::<project>::<parent types$>type::<name>`)."""
+    parts = request.urn.split("::")
+    return str(request.type or (parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else request.urn))
