@@ -113,29 +113,36 @@ def _from_property_value(value: struct_pb2.Value, marked: list[Any]) -> Any:
 
 # --- the request's secrets ---------------------------------------------------------------------------
 
-# The secrets of the request being handled: every value marked secret in any of its Structs (inputs, state).
+# The request being handled, whose secrets are every value marked secret in any of its Structs (inputs, state).
 # Each RPC runs in its own task, and `asyncio.to_thread` copies the context to the worker thread.
-_REQUEST_SECRETS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("request_secrets", default=())
+_REQUEST: contextvars.ContextVar[Any] = contextvars.ContextVar("request", default=None)
 
 
 @contextmanager
 def handling(request: Any) -> Iterator[None]:
     """While a request (a protobuf message) is handled: its secrets are masked by `masked`."""
+    token = _REQUEST.set(request)
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
+
+
+def masked(text: str, config_secrets: Sequence[str]) -> str:
+    """`text` without the config's secrets nor those of the request being handled."""
+    return redacted(text, sorted({*config_secrets, *_secrets_of(_REQUEST.get())}, key=len, reverse=True))
+
+
+def _secrets_of(request: Any) -> tuple[str, ...]:
+    # Read only when a text is to be masked (rare): a state's secret image costs some 0.5 ms to read.
+    if request is None:
+        return ()
     marked: list[Any] = []
     for _, value in request.ListFields():
         if isinstance(value, struct_pb2.Struct):
             for item in value.fields.values():
                 _from_property_value(item, marked)
-    token = _REQUEST_SECRETS.set(secret_texts(marked))
-    try:
-        yield
-    finally:
-        _REQUEST_SECRETS.reset(token)
-
-
-def masked(text: str, config_secrets: Sequence[str]) -> str:
-    """`text` without the config's secrets nor those of the request being handled."""
-    return redacted(text, sorted({*config_secrets, *_REQUEST_SECRETS.get()}, key=len, reverse=True))
+    return secret_texts(marked)
 
 
 class Redacting(logging.Filter):
