@@ -284,3 +284,12 @@ def test_a_secret_input_is_masked_in_the_notes(engine: Emulator, monkeypatch: py
         f"cloudimages:index:getImages: Excluded {fedora[-1]['name']!r} (***,"
     )
     assert newest not in notes[0]
+
+
+def test_a_long_secret_input_is_masked_where_a_message_cuts_it_short(engine: Emulator) -> None:
+    long_tag = "TOPSECRET-" * 12  # quoted by its first characters only
+    result = get_images_output(imagetype="private", tag=pulumi.Output.secret(long_tag), most_recent=True)
+    with pytest.raises(GetImagesError) as caught:
+        resolve(result.id)
+    assert "Without tag=*** the service would return images" in str(caught.value)
+    assert "TOPSECRET" not in _shown(caught.value)

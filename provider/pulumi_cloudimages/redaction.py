@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from .errors import shown
+
 MASK = "***"
 
 
@@ -22,7 +24,8 @@ def secret_texts(values: Iterable[Any]) -> tuple[str, ...]:
             texts.update(secret_texts(value))
         elif value is not None and not isinstance(value, bool) and str(value):
             text = str(value)
-            texts.update({text, quote(text, safe="~"), *_url_parts(text)})
+            cut = shown(text)  # a long value is quoted by its beginning only: that must be masked too
+            texts.update({text, quote(text, safe="~"), *_url_parts(text), *([cut] if text not in cut else [])})
     return tuple(sorted(texts, key=len, reverse=True))
 
 
