@@ -13,7 +13,18 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from .arguments import split_arguments
-from .cli_common import ExcludeFileOption, ExcludeIdOption, MinAgeOption, err, fail, in_options, one_of, out, tell
+from .cli_common import (
+    Commands,
+    ExcludeFileOption,
+    ExcludeIdOption,
+    MinAgeOption,
+    err,
+    fail,
+    in_options,
+    one_of,
+    out,
+    tell,
+)
 from .cli_filters import Target, query_options
 from .cli_outdated import outdated
 from .client import ImsClient
@@ -35,6 +46,7 @@ app = typer.Typer(
     "  cloudimages latest --by platform --imagetype gold --emulator\n"
     "  cloudimages list --imagetype gold --platform Ubuntu --support-kvm --emulator\n"
     "  cloudimages get --imagetype gold --platform Ubuntu --name-regex '^Ubuntu 22\\.04' --most-recent --emulator",
+    cls=Commands,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

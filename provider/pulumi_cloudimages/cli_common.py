@@ -1,6 +1,7 @@
 """What the commands of the command line share: the consoles, the exit codes, how a failure or a note is told
-on stderr (one line, in the command line's words), `one_of` for options that take one of a few words, and the
-guard options of `get`, `latest` and `outdated`."""
+on stderr (one line, in the command line's words), the command group that tells a bad option value the same
+way, `one_of` for options that take one of a few words, and the guard options of `get`, `latest` and
+`outdated`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated, Any, get_args
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from .cli_filters import CLI_WORDS
-from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError
+from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError, shown
 from .naming import option, rephrase
 from .query import FILTER_NAMES
 from .selection import Selection
@@ -19,6 +21,51 @@ EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
+
+
+class Commands(TyperGroup):
+    """The command group. An option's value that click or an option's parser refuses (`--min-ram abc`, an unknown
+    `--filter`, `-o yaml`) is told as every other bad input: one line naming the option and the value, exit 2, not
+    click's usage banner. Other usage errors (no command, an unknown command or option) keep the banner, which
+    lists what there is."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[_ARGS] = list(args)  # the command line as typed, where a refused value is found again
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)  # parses the command's options, then runs it
+        except typer.BadParameter as exc:
+            tell(f"error: {' '.join(_bad_value(exc, ctx.meta.get(_ARGS, [])).split())}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+_ARGS = "cloudimages.args"
+
+
+def _bad_value(exc: typer.BadParameter, args: list[str]) -> str:
+    """`--min-ram='abc': input should be a valid integer`: the option by its long name and the value given (unless
+    the message starts with it), then what is wrong."""
+    names: list[str] = list(getattr(exc.param, "opts", ()))
+    hint = exc.param_hint if isinstance(exc.param_hint, str) else next((n for n in names if n.startswith("--")), None)
+    if not exc.message or hint is None:  # a missing value (or an argument): click's sentence names it
+        return exc.format_message()
+    message = exc.message[:1].lower() + exc.message[1:]  # "Input should be...", from typer's own types
+    given = _given(args, names)
+    if given is None or exc.message.startswith((given, repr(given))):  # the parsers of one_of and --filter
+        return f"{hint}: {message}"
+    return f"{hint}={shown(given)}: {message}"
+
+
+def _given(args: list[str], names: list[str]) -> str | None:
+    """The value last given to the option called `names` in `args` (`--min-ram abc` or `--min-ram=abc`)."""
+    given = None
+    for at, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if name in names:
+            given = value if equals else next(iter(args[at + 1 : at + 2]), None)
+    return given
 
 
 def one_of(literal: Any) -> Any:
