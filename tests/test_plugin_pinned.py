@@ -244,6 +244,22 @@ def test_the_pin_holds_moves_on_a_keeper_or_filter_change_and_refresh_reports(
     assert not changed(adapter, gone, arm_inputs, [])  # still pinned: only a change of the inputs moves it
 
 
+def test_keepers_stored_damaged_are_written_again_and_the_pin_stays(adapter: Adapter, emulator: Emulator) -> None:
+    inputs = {**ARGS, "keepers": {"rollout": "1"}}
+    state = {**adapter.create(inputs), "keepers": ["rollout", "1"]}  # written so by another version, or by hand
+    emulator.replace_catalog(catalog(newer=True))  # a newer build, which a moved pin would take
+    assert changed(adapter, state, inputs, ["keepers"])  # no longer comparable: the engine calls Update
+    repaired = adapter.update(state, inputs)
+    assert (repaired["image_id"], repaired["keepers"]) == (PINNED["id"], {"rollout": "1"})
+    assert adapter.warnings() == [
+        f"the state had ['rollout', '1'] as keepers (expected a map of strings): written again; the pin on "
+        f"{PINNED['id']} is kept"
+    ]
+    assert not changed(adapter, repaired, inputs, [])
+    moved = adapter.update(repaired, {**inputs, "keepers": {"rollout": "2"}})  # a real keeper change still moves it
+    assert moved["image_id"] == NEWER_ID
+
+
 def test_a_pinned_image_put_on_the_revocation_list_is_reported_by_refresh(adapter: Adapter, tmp_path: Path) -> None:
     revocations = tmp_path / "revoked-images.txt"
     revocations.write_text("# images we must not roll out\n")

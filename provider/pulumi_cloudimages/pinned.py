@@ -69,8 +69,8 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         state = self._pinning(props).resolve(props, _secret_inputs(props))
         return pulumi.dynamic.CreateResult(f"pin-{uuid.uuid4()}", _outputs(state, props))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(_outputs(self._pinning(news).resolve(news, _secret_inputs(news)), news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(_outputs(self._pinning(news).update(olds, news, _secret_inputs(news)), news))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         return pulumi.dynamic.ReadResult(

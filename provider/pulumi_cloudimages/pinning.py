@@ -169,6 +169,22 @@ class Pinning:
         }
         return self._stored(values, inputs, secret_inputs, tuple(choice.notes))
 
+    def update(self, olds: Mapping[str, Any], news: Mapping[str, Any], secret_inputs: Collection[str] = ()) -> PinState:
+        """Update: resolve the pin again, as at create, because what the user wrote changed. When only keepers
+        that another version or a hand edit stored damaged differ (no longer comparable), the keepers are
+        written again and the pin is kept: a damaged state never moves it."""
+        damaged = olds.get(KEEPERS) is not None and not _string_map(olds.get(KEEPERS))
+        if not damaged or _meaning(_arguments(olds), _arguments(news)):
+            return self.resolve(news, secret_inputs)
+        _damage(olds, self.word, check_keepers=False)  # the pin itself must be whole to be kept
+        keepers = news.get(KEEPERS)
+        values = {**olds, **_given(news), KEEPERS: dict(keepers) if isinstance(keepers, Mapping) else None}
+        warning = (
+            f"the state had {shown(olds[KEEPERS])} as {KEEPERS} (expected a map of strings): written again; "
+            f"the pin on {olds['image_id']} is kept"
+        )
+        return self._stored(values, news, secret_inputs, (warning,))
+
     def refresh(self, state: Mapping[str, Any], secret_inputs: Collection[str] = ()) -> PinState:
         """Refresh: the pin stays; report the newest match (`latest_id`, `upgrade_available`), whether the
         pinned image is still visible and whether it has been put on the revocation list since (`revoked`, the

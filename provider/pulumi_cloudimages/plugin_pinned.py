@@ -146,8 +146,8 @@ class PinnedImageResource:
     async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse:
         if request.preview:
             return proto.UpdateResponse(properties=_not_known_yet(request.news))
-        news = _Props.read(request.news)
-        state = await self._run(lambda: self._pinning().resolve(news.values, news.secret_inputs()))
+        olds, news = _Props.read(request.olds), _Props.read(request.news)
+        state = await self._run(lambda: self._pinning().update(olds.values, news.values, news.secret_inputs()))
         return proto.UpdateResponse(properties=await self._answer(state, news, request.urn))
 
     async def read(self, request: proto.ReadRequest) -> proto.ReadResponse:
