@@ -103,6 +103,13 @@ def test_check_config_masks_secret_values_in_its_failures(plugin: Provider) -> N
     assert "mirror.internal" not in " ".join(failures.values()) and "'A K'" not in failures["accessKey"]
 
 
+@pytest.mark.parametrize("endpoint", ["http://user:pw@bad host/ims", "http:///ims", "https://ims_1.example/"])
+def test_check_config_refuses_an_endpoint_without_a_usable_host(plugin: Provider, endpoint: str) -> None:
+    failures = check_config(plugin, {"endpoint": endpoint})
+    assert list(failures) == ["endpoint"]
+    assert failures["endpoint"].endswith("expected an http:// or https:// URL with a host name or an IP address")
+
+
 # --- config not known yet (a preview) --------------------------------------------------------------
 
 NOT_KNOWN = {

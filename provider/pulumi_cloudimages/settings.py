@@ -101,10 +101,16 @@ def _http_url(value: str) -> str:
     if not value.startswith(("https://", "http://")):
         raise ValueError("expected an http:// or https:// URL")
     try:
-        httpx.URL(value)
+        host = httpx.URL(value).raw_host.decode("ascii")  # IDNs as xn--...
     except httpx.InvalidURL as exc:
         raise ValueError(f"expected an http:// or https:// URL ({exc})") from None
+    # httpx percent-encodes what a host name cannot hold ("bad host" -> "bad%20host") instead of refusing it.
+    if not _HOST.fullmatch(host):
+        raise ValueError("expected an http:// or https:// URL with a host name or an IP address")
     return value.rstrip("/")
+
+
+_HOST = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+")  # a name, IPv4, or IPv6 (unbracketed)
 
 
 def _header_text(value: str) -> str:
