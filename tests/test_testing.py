@@ -108,8 +108,22 @@ def test_a_program_that_hangs_ends_in_a_clear_error() -> None:
     async def hangs() -> None:
         await asyncio.Event().wait()
 
-    with pytest.raises(ProgramTimeoutError, match=r"did not finish within 0\.5 s"):
+    with pytest.raises(ProgramTimeoutError, match=r"did not finish within 0\.5 s .*; it was cancelled$"):
         run_program(hangs, timeout=0.5)
+    assert run_program(lambda: pulumi.export("after", "works"), timeout=30) == {"after": "works"}
+
+
+def test_a_program_blocked_outside_asyncio_is_named_to_the_programs_that_wait_for_it() -> None:
+    release = threading.Event()
+
+    def blocked() -> None:
+        release.wait()  # as time.sleep or blocking I/O would: no task to cancel
+
+    with pytest.raises(ProgramTimeoutError, match=r"it could not be cancelled \(blocked outside asyncio"):
+        run_program(blocked, timeout=0.5)
+    with pytest.raises(ProgramTimeoutError, match=r"another Pulumi program \(.*blocked of stack test/dev\) was still"):
+        run_program(lambda: pulumi.export("after", "works"), timeout=0.5)
+    release.set()
     assert run_program(lambda: pulumi.export("after", "works"), timeout=30) == {"after": "works"}
 
 

@@ -64,6 +64,8 @@ T = TypeVar("T")
 # Pulumi's runtime keeps its state (mocks, config, root stack, pending work) in process-wide globals: two programs
 # at once would mix theirs, so operations take turns.
 _ONE_AT_A_TIME = threading.Lock()
+_holder = [""]  # the program that holds it, for the message of a program kept waiting
+_CANCEL_GRACE = 2.0  # seconds a timed-out program has to end once its tasks are cancelled
 
 
 class CheckFailedError(CloudImagesError):
@@ -306,8 +308,13 @@ class ProgramStack:
         """`operation` on a thread of its own: a new context for Pulumi's context variables and a new event loop,
         so nothing of the caller's changes, and an earlier run's leftovers cannot reach this one."""
         if not _ONE_AT_A_TIME.acquire(timeout=-1 if timeout is None else timeout):
-            raise ProgramTimeoutError(f"another Pulumi program was still running after {timeout} s")
+            raise ProgramTimeoutError(
+                f"another Pulumi program ({_holder[0]}) was still running after {timeout} s: programs take turns, "
+                "as Pulumi's runtime state is one per process"
+            )
+        _holder[0] = f"{_name(self.program)} of stack {self.project}/{self.stack}"
         done: Future[T] = Future()
+        finished = threading.Event()
         loop = asyncio.new_event_loop()
 
         def run() -> None:
@@ -324,6 +331,7 @@ class ProgramStack:
                 forget()
                 asyncio.set_event_loop(None)
                 loop.close()
+                finished.set()
                 _ONE_AT_A_TIME.release()
 
         # A daemon: a program that never ends must not keep the test process alive.
@@ -332,10 +340,21 @@ class ProgramStack:
             return done.result(timeout)
         except FutureTimeout:
             loop.call_soon_threadsafe(_cancel_all, loop)
+            stopped = finished.wait(_CANCEL_GRACE)
             raise ProgramTimeoutError(
                 f"the program did not finish within {timeout} s (an Output that never resolves, or a lookup "
-                "waiting on the service?); it was cancelled"
+                "waiting on the service?); "
+                + (
+                    "it was cancelled"
+                    if stopped
+                    else "it could not be cancelled (blocked outside asyncio: time.sleep, blocking I/O?) and keeps "
+                    "its thread: later programs in this process wait for it"
+                )
             ) from None
+
+
+def _name(program: Callable[..., Any]) -> str:
+    return getattr(program, "__qualname__", None) or repr(program)
 
 
 def _unretrieved_ignored(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
