@@ -203,7 +203,7 @@ def test_connection_errors_are_retried_then_reported() -> None:
     handler, seen = sequence(httpx.ReadTimeout("slow"))
     with (
         client(handler, max_retries=1) as c,
-        pytest.raises(TransportError, match=r"after 2 tries: timed out waiting for the answer \(ReadTimeout: slow\)"),
+        pytest.raises(TransportError, match=r"after 2 tries: timed out waiting for the answer \(slow\)"),
     ):
         c.list_images()
     assert len(seen) == 2
@@ -358,7 +358,7 @@ def test_a_body_that_does_not_match_its_encoding_is_retried_then_a_transport_err
     seen.clear()
     with client(corrupt_then(good=False), max_retries=0) as c, pytest.raises(TransportError) as caught:
         c.list_images()
-    assert "after 1 try: the body did not match its Content-Encoding (DecodingError" in str(caught.value)
+    assert "after 1 try: the body did not match its Content-Encoding (Error -3 while decompressing" in str(caught.value)
     assert len(seen) == 1
 
 
@@ -366,7 +366,7 @@ def test_an_error_without_text_still_says_what_happened() -> None:
     handler, _ = sequence(httpx.ReadError(""))
     with client(handler, max_retries=0) as c, pytest.raises(TransportError) as caught:
         c.list_images()
-    assert "after 1 try: the connection broke while reading the answer (ReadError) (request: GET" in str(caught.value)
+    assert "after 1 try: the connection broke while reading the answer (request: GET" in str(caught.value)
 
 
 def test_an_over_long_query_is_refused_before_sending_naming_the_filter() -> None:
@@ -402,7 +402,7 @@ def test_a_failed_project_discovery_names_iam_and_says_how_to_skip_it() -> None:
     message = str(caught.value)
     assert message.startswith("could not discover the project ID of region 'cn-north-4' through IAM at "
                               "https://iam.cn-north-4.myhuaweicloud.com: no usable answer from ")  # fmt: skip
-    assert "after 3 tries: could not connect (ConnectError)" in message and "/v2/cloudimages" not in message
+    assert "after 3 tries: could not connect (request:" in message and "/v2/cloudimages" not in message
     assert message.endswith("Set project_id (or HW_PROJECT_ID) to skip the discovery") and SK not in message
     assert len(iam_calls) == 3  # retried as IMS is
 

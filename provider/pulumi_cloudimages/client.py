@@ -150,10 +150,12 @@ _WHAT_HAPPENED = {
 
 
 def _describe(exc: httpx.HTTPError) -> str:
-    """What happened, in words, then httpx's own text (often empty)."""
-    what = next((text for kind, text in _WHAT_HAPPENED.items() if isinstance(exc, kind)), type(exc).__name__)
+    """What happened, in words (not httpx's class names: the caller may not write Python), then httpx's own
+    text (often empty)."""
+    what = next((text for kind, text in _WHAT_HAPPENED.items() if isinstance(exc, kind)), None)
+    what = what or f"the request failed ({type(exc).__name__})"  # a kind with no words of its own
     detail = str(exc).strip()
-    return f"{what} ({type(exc).__name__}: {detail})" if detail else f"{what} ({type(exc).__name__})"
+    return f"{what} ({detail})" if detail else what
 
 
 class ImsClient(_ClientBase):
