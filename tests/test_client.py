@@ -454,42 +454,42 @@ def test_the_logger_tells_requests_retries_and_signing_but_no_secret(caplog: pyt
 GOLD_UBUNTU = ImageQuery(imagetype="gold", platform="Ubuntu")
 
 
-def test_the_async_clients_of_a_loop_are_bounded_and_those_dropped_are_closed() -> None:
+def test_the_clients_kept_are_bounded_and_those_dropped_are_closed() -> None:
     from pulumi_cloudimages import lookup as lookups
 
-    seen: list[AsyncImsClient] = []
+    seen: list[ImsClient] = []
+    clients = lookups._clients
 
     async def distinct_settings(emulator: Emulator) -> None:
-        loop_clients = lookups._loop_clients
-
         async def one(n: int) -> None:  # as a plugin asked with a new endpoint each time
             settings = Settings.resolve(env={}, endpoint=f"{emulator.url}/", project_id=f"project-{n}")
             await lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), settings)
-            clients = loop_clients[asyncio.get_running_loop()]
             seen.extend(client for client in clients.kept.values() if client not in seen)
             assert len(clients.kept) <= lookups.CLIENTS_KEPT
 
         for first in range(0, 3 * lookups.CLIENTS_KEPT, 8):  # eight at a time, as the engine's parallel invokes
             await asyncio.gather(*(one(n) for n in range(first, first + 8)))
-        clients = loop_clients[asyncio.get_running_loop()]
+
+    lookups.forget()
+    with Emulator() as emulator:
+        asyncio.run(distinct_settings(emulator))
         kept = list(clients.kept.values())
         assert len(seen) == 3 * lookups.CLIENTS_KEPT and clients.dropped == []
         assert all(client._http.is_closed for client in seen if client not in kept)
         assert not any(client._http.is_closed for client in kept)
-
-    with Emulator() as emulator:
-        asyncio.run(distinct_settings(emulator))
-    assert all(client._http.is_closed for client in seen)  # the rest at the loop's end
+        lookups.forget()
+    assert all(client._http.is_closed for client in seen)  # the rest when forgotten
 
 
 def test_a_client_dropped_while_a_lookup_uses_it_is_closed_after_that_lookup() -> None:
     from pulumi_cloudimages import lookup as lookups
 
+    clients = lookups._clients
+
     async def crowded(emulator: Emulator) -> None:
         first = Settings.resolve(env={}, endpoint=emulator.url, project_id="project-first")
         slow = asyncio.ensure_future(lookups.alookup(GOLD_UBUNTU, Selection(return_all=True), first))
         await until(lambda: emulator.state.in_flight == 1)  # the slow lookup waits on the service with its client
-        clients = lookups._loop_clients[asyncio.get_running_loop()]
         in_use = clients.kept.get_recent(first)
         assert in_use is not None
         for n in range(lookups.CLIENTS_KEPT):  # push it out of the cache meanwhile
@@ -500,9 +500,11 @@ def test_a_client_dropped_while_a_lookup_uses_it_is_closed_after_that_lookup() -
         assert (await slow).images  # it finished on its own client
         assert in_use._http.is_closed and clients.dropped == []
 
+    lookups.forget()
     with Emulator() as emulator:
         emulator.inject("delay", seconds=3.0)  # for the slow lookup alone: the others are never delayed
         asyncio.run(crowded(emulator))
+    lookups.forget()
 
 
 def test_kept_results_are_bounded_by_the_images_they_hold() -> None:

@@ -25,7 +25,7 @@ from pulumi_cloudimages.naming import camel
 from pulumi_cloudimages.outputs import choice_values
 from pulumi_cloudimages.plugin import _answer
 from pulumi_cloudimages.selection import Choice
-from pulumi_cloudimages.wire import struct_bytes
+from pulumi_cloudimages.wire import Rows, struct_bytes
 
 ODD_IMAGES: list[dict[str, Any]] = [
     {
@@ -111,6 +111,16 @@ def test_repeated_values_in_one_message_keep_their_own_types() -> None:
     assert exactly(parsed) == exactly(struct(values))
 
 
+def test_rows_keep_each_value_its_own_type_column_by_column() -> None:
+    keys = ("k", "tags", "text")
+    rows = [(True, ["a"], "x"), (1, None, "x"), (1.0, [], None), (None, ["a"], "ü" * 200), ("1", ["a"], "x"),
+            (-0.0, None, ""), (0.0, ["b", None], "")]  # fmt: skip
+    parsed = struct_pb2.Struct.FromString(struct_bytes({"a": Rows(keys, rows)}))
+    assert exactly(parsed) == exactly(struct({"a": [dict(zip(keys, row, strict=True)) for row in rows]}))
+    assert [item.fields["k"].WhichOneof("kind") for item in parsed["a"]][:2] == ["bool_value", "number_value"]
+    assert math.copysign(1.0, parsed["a"][5]["k"]) == -1.0
+
+
 def test_a_value_a_struct_cannot_hold_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot hold a datetime"):
         struct_bytes({"when": datetime(2026, 1, 1)})
@@ -126,6 +136,14 @@ plain_values = st.recursive(
 @given(st.dictionaries(st.text(), plain_values, max_size=6))
 def test_any_plain_values_give_the_same_struct(values: dict[str, Any]) -> None:
     assert exactly(struct_pb2.Struct.FromString(struct_bytes(values))) == exactly(struct(values))
+
+
+@given(st.lists(st.lists(plain_values, min_size=3, max_size=3), max_size=8))
+def test_any_rows_give_the_same_struct_as_the_list_of_their_structs(rows: list[list[Any]]) -> None:
+    keys = ("a", "b", "c")
+    written = struct_bytes({"rows": Rows(keys, [tuple(row) for row in rows])})
+    expected = struct({"rows": [dict(zip(keys, row, strict=True)) for row in rows]})
+    assert exactly(struct_pb2.Struct.FromString(written)) == exactly(expected)
 
 
 @pytest.mark.parametrize("secret_argument", [False, True])

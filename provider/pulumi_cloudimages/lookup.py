@@ -1,29 +1,29 @@
-"""Running lookups: the flow of `selection.py` over the sync or the async client.
+"""Running lookups: the flow of `selection.py` over the synchronous client, from a thread or an event loop.
 
 Each distinct lookup (same service, credentials, filters and selection) is sent once per process:
 later identical lookups get the first one's result, and concurrent identical ones share one task, so
-that cancelling one caller cancels only its own wait. Clients are kept so that connections are reused:
-one per service and credentials for the synchronous client, and for the asynchronous one, per event
-loop as well, closed when that loop shuts down (the end of `asyncio.run`). Both caches keep the
-`CLIENTS_KEPT` most recently used and close those they drop (an async one once no lookup uses it):
-each client holds a TLS context and a connection pool, some megabytes, and a provider plugin asked
-for thousands of distinct endpoints must not keep them all. Results are kept while they hold no more
-than `IMAGES_KEPT` images in all.
+that cancelling one caller cancels only its own wait. Clients are kept so that connections are reused, one
+per service and credentials, the `CLIENTS_KEPT` most recently used: each holds a TLS context and a
+connection pool, some megabytes, and a provider plugin asked for thousands of distinct endpoints must not
+keep them all; one that is dropped is closed once no lookup uses it. Results are kept while they hold no
+more than `IMAGES_KEPT` images in all.
 
-The async driver runs the flow's own work (the regex, the sorting of a listing) on a worker thread,
-so that a large listing never stalls the event loop that serves other callers.
+`alookup` runs the whole lookup (requests, regex, the sorting of a listing) on a thread of its own pool, in
+one hop: the event loop that serves other callers never does the flow's work, and one hop per lookup costs
+less than an async client whose every step would hop to a thread anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
+import threading
 from collections import Counter, OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Generic, TypeVar, cast
 
-from .client import AsyncImsClient, ImsClient
+from .client import ImsClient
 from .image import Image
 from .query import ImageQuery
 from .selection import Choice, Fetch, Flow, Selection, lookup_flow
@@ -32,6 +32,9 @@ from .settings import Settings
 # Results are kept by the images they hold (a `return_all` of a whole catalog is thousands): some 100 MB at most.
 IMAGES_KEPT = 20_000
 CLIENTS_KEPT = 16
+# Threads that run `alookup`s: as many lookups at once as a program or the engine asks in parallel, within reason
+# (each mostly waits on the service).
+LOOKUP_THREADS = 64
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -70,74 +73,79 @@ class _Bounded(OrderedDict[K, V], Generic[K, V]):
         self.load = 0
 
 
-class _AsyncClients:
-    """One event loop's async clients, the `CLIENTS_KEPT` most recently used; one that is dropped is
-    closed as soon as no lookup is using it."""
+class _Clients:
+    """The `CLIENTS_KEPT` most recently used clients; one that is dropped is closed as soon as no lookup is
+    using it (lookups run on several threads at once)."""
 
     def __init__(self) -> None:
-        self.dropped: list[AsyncImsClient] = []
-        self.kept: _Bounded[Settings, AsyncImsClient] = _Bounded(CLIENTS_KEPT, self.dropped.append)
-        self.users: Counter[AsyncImsClient] = Counter()
+        self.lock = threading.Lock()
+        self.dropped: list[ImsClient] = []
+        self.kept: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, self.dropped.append)
+        self.users: Counter[ImsClient] = Counter()
 
-    @asynccontextmanager
-    async def using(self, settings: Settings) -> AsyncIterator[AsyncImsClient]:
-        client = self.kept.get_recent(settings) or self.kept.put(settings, AsyncImsClient(settings=settings))
-        self.users[client] += 1
+    @contextmanager
+    def using(self, settings: Settings) -> Iterator[ImsClient]:
+        with self.lock:
+            client = self.kept.get_recent(settings) or self.kept.put(settings, ImsClient(settings=settings))
+            self.users[client] += 1
         try:
             yield client
         finally:
-            self.users[client] -= 1
-            await self._close_unused()
+            with self.lock:
+                self.users[client] -= 1
+                unused = [client for client in self.dropped if not self.users[client]]
+                self.dropped[:] = [client for client in self.dropped if self.users[client]]
+                for client in unused:
+                    del self.users[client]
+            for client in unused:
+                client.close()
 
-    async def _close_unused(self) -> None:
-        unused = [client for client in self.dropped if not self.users[client]]
-        self.dropped[:] = [client for client in self.dropped if self.users[client]]  # before any await
-        for client in unused:
-            del self.users[client]
-            await client.aclose()
-
-    async def aclose(self) -> None:
-        for client in [*self.kept.values(), *self.dropped]:
-            await client.aclose()
-        self.kept.clear()
-        self.dropped.clear()
+    def close(self) -> None:
+        with self.lock:
+            for client in [*self.kept.values(), *self.dropped]:
+                client.close()
+            self.kept.clear()
+            self.dropped.clear()
 
 
 _results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: max(1, len(choice.images)))
+_results_lock = threading.Lock()
 _running: dict[Hashable, asyncio.Task[Choice]] = {}
-_clients: _Bounded[Settings, ImsClient] = _Bounded(CLIENTS_KEPT, lambda client: client.close())
-_loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncClients] = weakref.WeakKeyDictionary()
-_loop_closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
-    weakref.WeakKeyDictionary()
-)
+_clients = _Clients()
+_threads = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="cloudimages-lookup")
 
 
 def _key(settings: Settings, query: ImageQuery, selection: Selection) -> Hashable:
     return (settings, tuple(query.to_params()), selection)
 
 
+def _kept(key: Hashable) -> Choice | None:
+    with _results_lock:
+        return _results.get_recent(key)
+
+
 def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh: bool = False) -> Choice:
     """The choice for `query` and `selection`, looked up with the synchronous client; `fresh` asks the
     service again even when this process has asked the same before (a refresh wants the live catalog)."""
     key = _key(settings, query, selection)
-    found = None if fresh else _results.get_recent(key)
-    if found is None:
-        client = _client(settings)
+    found = None if fresh else _kept(key)
+    return _fetched(key, query, selection, settings) if found is None else found
+
+
+def _fetched(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
+    with _clients.using(settings) as client:
         found = _drive(
             lookup_flow(query, selection, settings.project_id), lambda q, n: client.list_images(q, max_results=n)
         )
-        _results.put(key, found)
-    return found
+    with _results_lock:
+        return _results.put(key, found)
 
 
 def find_image(image_id: str, settings: Settings) -> Image | None:
     """The image with this ID if the project can see it, asked afresh."""
-    found = _client(settings).list_images(ImageQuery(id=image_id), max_results=1)
+    with _clients.using(settings) as client:
+        found = client.list_images(ImageQuery(id=image_id), max_results=1)
     return found[0] if found else None
-
-
-def _client(settings: Settings) -> ImsClient:
-    return _clients.get_recent(settings) or _clients.put(settings, ImsClient(settings=settings))
 
 
 def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
@@ -151,14 +159,14 @@ def _step(flow: Flow, images: list[Image] | None) -> Fetch | Choice:
     """The flow's next request once it has `images` (None to start it), or its choice."""
     try:
         return flow.send(images)  # type: ignore[arg-type]  # a generator starts with send(None)
-    except StopIteration as done:  # not raised from a worker thread: asyncio's futures refuse StopIteration
+    except StopIteration as done:
         return cast(Choice, done.value)
 
 
 async def alookup(query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
-    """The choice for `query` and `selection`, looked up with the asynchronous client."""
+    """The choice for `query` and `selection`, looked up on a thread of the lookup pool."""
     key = _key(settings, query, selection)
-    found = _results.get_recent(key)
+    found = _kept(key)
     if found is not None:
         return found
     task = _running.get(key)
@@ -175,45 +183,16 @@ def _retrieved(task: asyncio.Task[Choice]) -> None:
 
 
 async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
+    this = asyncio.current_task()  # here: a task left on a closed loop ends (collected) with no loop running
     try:
-        async with (await _async_clients()).using(settings) as client:
-            return _results.put(key, await _adrive(lookup_flow(query, selection, settings.project_id), client))
+        return await asyncio.get_running_loop().run_in_executor(_threads, _fetched, key, query, selection, settings)
     finally:
-        if _running.get(key) is asyncio.current_task():
+        if _running.get(key) is this:
             del _running[key]
-
-
-async def _async_clients() -> _AsyncClients:
-    loop = asyncio.get_running_loop()
-    clients = _loop_clients.get(loop)
-    if clients is None:
-        clients = _loop_clients[loop] = _AsyncClients()
-        closer = _loop_closers[loop] = _closed_at_shutdown(clients)
-        await closer.__anext__()  # started here, so the loop finalises it at its shutdown
-    return clients
-
-
-async def _closed_at_shutdown(clients: _AsyncClients) -> AsyncGenerator[None, None]:
-    """Closes a loop's clients when the loop shuts down: asyncio.run's `shutdown_asyncgens` ends every
-    async generator started in the loop, inside the loop, where the clients can still be awaited."""
-    try:
-        while True:
-            yield
-    finally:
-        await clients.aclose()
-
-
-async def _adrive(flow: Flow, client: AsyncImsClient) -> Choice:
-    step = await asyncio.to_thread(_step, flow, None)
-    while isinstance(step, Fetch):
-        step = await asyncio.to_thread(_step, flow, await client.list_images(step.query, max_results=step.max_results))
-    return step
 
 
 def forget() -> None:
     """Forget every result and client of this process (for tests, or after the catalog changed)."""
-    _results.clear()
-    for client in _clients.values():
-        client.close()
-    _clients.clear()
-    _loop_clients.clear()
+    with _results_lock:
+        _results.clear()
+    _clients.close()

@@ -4,7 +4,7 @@ with Python names, the second with the schema's camelCase names."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -13,6 +13,7 @@ from typing import Any, get_args
 from .image import Image, UtcTime, format_time
 from .naming import rephrase
 from .selection import Choice
+from .wire import Rows
 
 Naming = Callable[[str], str]
 
@@ -60,28 +61,37 @@ _attributes = attrgetter(*_FIELDS)  # all of an image's attributes at once: a li
 
 
 @lru_cache(maxsize=8)
-def _names(name: Naming) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The attributes' names as `name` writes them, and the time attributes' (each beside its own)."""
-    return tuple(map(name, _FIELDS)), tuple((name(field), field) for field in _TIMES)
+def _names(name: Naming) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An image's keys as `name` writes them (its attributes, then `extra`), and those of its times."""
+    return (*map(name, _FIELDS), "extra"), tuple(map(name, _TIMES))
+
+
+def _row(image: Image) -> tuple[Any, ...]:
+    """Every attribute of `image`, then `extra`: the unmodelled fields by wire name."""
+    return (*_attributes(image), dict(image.model_extra or {}))
 
 
 def image_values(image: Image, name: Naming = _python) -> dict[str, Any]:
     """Every attribute of `image` (times as UTC text), and `extra`: the unmodelled fields by wire name."""
-    names, times = _names(name)
-    values = dict(zip(names, _attributes(image), strict=True))
-    for key, field in times:
-        values[key] = _plain(getattr(image, field))
-    values["extra"] = dict(image.model_extra or {})
+    keys, times = _names(name)
+    values = dict(zip(keys, _row(image), strict=True))
+    for key in times:
+        values[key] = _plain(values[key])
     return values
 
 
-def choice_values(choice: Choice, name: Naming = _python) -> dict[str, Any]:
+def image_rows(images: Sequence[Image], name: Naming = _python) -> Rows:
+    """`image_values` of each image, as rows (which `wire.struct_bytes` writes column by column)."""
+    return Rows(_names(name)[0], [_row(image) for image in images], _plain)
+
+
+def choice_values(choice: Choice, name: Naming = _python, *, rows: bool = False) -> dict[str, Any]:
     """The result of a lookup, a value for each of `RESULT_FIELDS`; each name (and each image attribute's) as
-    `name` writes it; group keys and image IDs are data and stay as they are."""
+    `name` writes it; group keys and image IDs are data and stay as they are. `rows`: `images` as `image_rows`."""
     return {
         name("id"): choice.image.id if choice.image else None,
         name("image"): image_values(choice.image, name) if choice.image else None,
-        name("images"): [image_values(image, name) for image in choice.images],
+        name("images"): image_rows(choice.images, name) if rows else [image_values(i, name) for i in choice.images],
         name("ids"): [str(image.id) for image in choice.images],
         name("latest_id"): choice.latest.id if choice.latest else None,
         name("groups"): {key: image_values(image, name) for key, image in choice.groups.items()},

@@ -141,7 +141,7 @@ class CloudImagesProvider:
 
 def _answer(choice: Choice, secret: bool) -> proto.InvokeResponse:
     """The invoke's answer: the choice by the schema's names, every output secret when an argument was."""
-    outputs = choice_values(choice, camel)
+    outputs = choice_values(choice, camel, rows=True)
     if secret:
         outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
     response = proto.InvokeResponse()

@@ -5,12 +5,16 @@ protobuf `Struct` (google/protobuf/struct.proto), written directly rather than t
 a listing of 100 images is 7,000 of them. Here the bytes are written directly and parsed once, in C
 (`MergeFromString`); and as the images of one listing share most of their values (`"status": "active"`, the
 nulls, the flags, the owner), a map entry of a key and a scalar is encoded once per message and then reused.
+A list of Structs that share their keys (a listing's images) can be given as `Rows`: written column by column,
+each column's values looked up in C among those already encoded, it costs a Python call per distinct value only.
 The Struct that results is the one `Struct.update` builds from the same values (tests/test_wire.py)."""
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 _double = struct.Struct("<d").pack
@@ -26,6 +30,17 @@ _ENTRY_VALUE = b"\x12"
 _NULL = b"\x08\x00"
 _TRUE, _FALSE = b"\x20\x01", b"\x20\x00"
 _NUMBER, _STRING, _STRUCT, _LIST = b"\x11", b"\x1a", b"\x2a", b"\x32"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of Structs with the same `keys`, each given as a row of values in that order. `plain` makes plain
+    the values that are not (e.g. a datetime as text), returning plain values as they are; values equal before
+    must be equal after."""
+
+    keys: tuple[str, ...]
+    rows: Sequence[tuple[Any, ...]]
+    plain: Callable[[Any], Any] = lambda value: value
 
 
 def struct_bytes(values: Mapping[str, Any]) -> bytes:
@@ -54,8 +69,29 @@ def _key(key: str) -> bytes:
     return encoded
 
 
+def _text_entry(head: bytes, value: str) -> bytes:
+    """A map entry of a string (`head`: its key's, from `_key`), in one join."""
+    text = value.encode()
+    size = len(text)
+    value_size = 1 + len(_varint(size)) + size
+    body_size = len(head) + len(_varint(value_size)) + value_size
+    return b"".join((_FIELD, _varint(body_size), head, _varint(value_size), _STRING, _varint(size), text))
+
+
 def _delimited(tag: bytes, body: bytes) -> bytes:
     return tag + _varint(len(body)) + body
+
+
+class _Remembered(dict[Any, bytes]):
+    """A column's map entries by value, each written the first time it is asked for."""
+
+    def __init__(self, write: Callable[[Any], bytes]) -> None:
+        super().__init__()
+        self.write = write
+
+    def __missing__(self, value: Any) -> bytes:
+        entry = self[value] = self.write(value)
+        return entry
 
 
 class _Encoder:
@@ -103,4 +139,26 @@ class _Encoder:
             return _delimited(_STRUCT, self.fields(value))
         if isinstance(value, (list, tuple)):
             return _delimited(_LIST, b"".join([_delimited(_FIELD, self.value(item)) for item in value]))
+        if isinstance(value, Rows):
+            return _delimited(_LIST, self.rows(value))
         raise ValueError(f"a Struct cannot hold a {type(value).__name__}")
+
+    def rows(self, table: Rows) -> bytes:
+        """A ListValue's items, one Struct per row, written column by column."""
+        if not table.rows:
+            return b""
+        columns = zip(table.keys, zip(*table.rows, strict=True), strict=True)
+        structs = map(b"".join, zip(*[self.column(key, values, table.plain) for key, values in columns], strict=True))
+        return b"".join([_delimited(_FIELD, _delimited(_STRUCT, fields)) for fields in structs])
+
+    def column(self, key: str, values: tuple[Any, ...], plain: Callable[[Any], Any]) -> list[bytes]:
+        """The map entries of one key in every row. A column of one kind of hashable scalar (and None) is encoded
+        once per distinct value; not floats (-0.0 == 0.0), tuples (may hold lists), nor a mix of kinds (True == 1)."""
+        kinds = set(map(type, values)) - {type(None)}
+        if len(kinds) > 1 or any(kind.__hash__ is None or issubclass(kind, (float, tuple)) for kind in kinds):
+            return [self.entry(key, plain(value)) for value in values]
+        head = _KEYS.get(key) or _key(key)
+        write = partial(_text_entry, head) if kinds == {str} else lambda value: self.entry(key, plain(value))
+        remembered = _Remembered(write)
+        remembered[None] = self.entry(key, None)
+        return list(map(remembered.__getitem__, values))
