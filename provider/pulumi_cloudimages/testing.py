@@ -328,6 +328,7 @@ class ProgramStack:
                 loop.set_exception_handler(_unretrieved_ignored)
                 done.set_exception(exc)
             finally:
+                _drain(loop)
                 forget()
                 asyncio.set_event_loop(None)
                 loop.close()
@@ -351,6 +352,16 @@ class ProgramStack:
                     "its thread: later programs in this process wait for it"
                 )
             ) from None
+
+
+def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    """End the tasks a program left behind (cancelled by a timeout, or stragglers of its own) inside their loop,
+    so that closing it destroys none still pending ("Task was destroyed but it is pending!")."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=_CANCEL_GRACE))
 
 
 def _name(program: Callable[..., Any]) -> str:
