@@ -91,7 +91,7 @@ def straightforward(choice: Choice, *, secret_outputs: bool) -> struct_pb2.Struc
 @pytest.mark.parametrize("secret_outputs", [False, True])
 def test_the_answer_is_the_struct_that_struct_update_builds(secret_outputs: bool) -> None:
     choice = realistic_choice()
-    answered = getattr(_answer(choice, secret_outputs), "return")
+    answered = getattr(provider_pb2.InvokeResponse.FromString(_answer(choice, secret_outputs)), "return")
     expected = straightforward(choice, secret_outputs=secret_outputs)
     assert exactly(answered) == exactly(expected)
     assert answered == expected

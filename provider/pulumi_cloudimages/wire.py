@@ -48,6 +48,11 @@ def struct_bytes(values: Mapping[str, Any]) -> bytes:
     return _Encoder().fields(values)
 
 
+def message_field(number: int, message: bytes) -> bytes:
+    """A message whose field `number` holds the message serialised as `message` (and no other field)."""
+    return _delimited(_varint(number << 3 | 2), message)
+
+
 def _varint(number: int) -> bytes:
     if number < 128:
         return _ONE_BYTE[number]
