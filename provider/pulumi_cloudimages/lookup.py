@@ -9,8 +9,9 @@ keep them all; one that is dropped is closed once no lookup uses it. Results are
 more than `IMAGES_KEPT` images in all.
 
 `alookup` runs the whole lookup (requests, regex, the sorting of a listing) on a thread of its own pool, in
-one hop: the event loop that serves other callers never does the flow's work, and one hop per lookup costs
-less than an async client whose every step would hop to a thread anyway.
+one hop (`alookup_then` also what is made of the choice, in the same hop): the event loop that serves other
+callers never does the flow's work, and one hop per lookup costs less than an async client whose every step
+would hop to a thread anyway.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from typing import Generic, TypeVar, cast
 
 from .client import ImsClient
@@ -38,6 +40,7 @@ LOOKUP_THREADS = 64
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class _Bounded(OrderedDict[K, V], Generic[K, V]):
@@ -110,7 +113,7 @@ class _Clients:
 
 _results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: max(1, len(choice.images)))
 _results_lock = threading.Lock()
-_running: dict[Hashable, asyncio.Task[Choice]] = {}
+_running: dict[Hashable, asyncio.Task[object]] = {}
 _clients = _Clients()
 _threads = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="cloudimages-lookup")
 
@@ -165,27 +168,40 @@ def _step(flow: Flow, images: list[Image] | None) -> Fetch | Choice:
 
 async def alookup(query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     """The choice for `query` and `selection`, looked up on a thread of the lookup pool."""
-    key = _key(settings, query, selection)
-    found = _kept(key)
-    if found is not None:
-        return found
+    found = _kept(_key(settings, query, selection))
+    return found if found is not None else await alookup_then(query, selection, settings, _same)
+
+
+def _same(choice: Choice) -> Choice:
+    return choice
+
+
+async def alookup_then(query: ImageQuery, selection: Selection, settings: Settings, then: Callable[[Choice], T]) -> T:
+    """`then` of the choice for `query` and `selection`, worked out on a thread of the lookup pool in the same hop
+    as the lookup (a plugin marshals its answer there). Concurrent calls with the same `then` (the same object)
+    share one task; identical lookups asked at once with different `then`s are each sent."""
+    key = (_key(settings, query, selection), then)
     task = _running.get(key)
     if task is None or task.get_loop() is not asyncio.get_running_loop():  # one left on a closed loop is no use
-        task = _running[key] = asyncio.ensure_future(_arun(key, query, selection, settings))
+        task = _running[key] = asyncio.ensure_future(_arun(key, partial(_then, then, query, selection, settings)))
         task.add_done_callback(_retrieved)
-    return await asyncio.shield(task)  # a cancelled caller stops waiting; the others still get the result
+    return cast(T, await asyncio.shield(task))  # a cancelled caller stops waiting; the others still get the result
 
 
-def _retrieved(task: asyncio.Task[Choice]) -> None:
+def _then(then: Callable[[Choice], T], query: ImageQuery, selection: Selection, settings: Settings) -> T:
+    return then(lookup(query, selection, settings))
+
+
+def _retrieved(task: asyncio.Task[object]) -> None:
     # Every caller may have stopped waiting (cancelled): the outcome is then nobody's, and not an error to log.
     if not task.cancelled():
         task.exception()
 
 
-async def _arun(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
+async def _arun(key: Hashable, work: Callable[[], object]) -> object:
     this = asyncio.current_task()  # here: a task left on a closed loop ends (collected) with no loop running
     try:
-        return await asyncio.get_running_loop().run_in_executor(_threads, _fetched, key, query, selection, settings)
+        return await asyncio.get_running_loop().run_in_executor(_threads, work)
     finally:
         if _running.get(key) is this:
             del _running[key]

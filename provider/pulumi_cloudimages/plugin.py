@@ -8,7 +8,7 @@ end it within `_HARD_EXIT_AFTER` seconds even in the middle of a lookup.
 
 It is a thin adapter on the core: the stack's `cloudimages:*` config becomes `Settings` (as for
 `get_images`, then the plugin's environment), the camelCase arguments go through `split_arguments`, the
-same `alookup` chooses (concurrent identical invokes are sent once), and the result goes back shaped
+same lookup chooses (`alookup_then`: concurrent identical invokes are sent once), and the result goes back shaped
 as the schema's outputs. Every message names what the caller wrote (argument and config key names),
 never quotes a value the caller marked secret (config or argument), and never a value not known yet.
 
@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import cache
+from functools import cache, partial
 from types import FrameType
 from typing import Any
 
@@ -43,7 +43,7 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 from ._version import VERSION
 from .arguments import ARGUMENT_NAMES, split_arguments
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, shown
-from .lookup import alookup
+from .lookup import alookup_then
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
 from .pinning import PINNED_IMAGE, Failure, has_unknown
@@ -131,12 +131,13 @@ class CloudImagesProvider:
             reason = _camel_message(exc, words)
             return _failed([Failure(words.get(name) or camel(name), reason) for name in exc.names or ("",)], secrets)
         try:
-            choice = await alookup(query, selection, settings_from_config(self.config, overrides))
+            # Marshalling a listing is work too (some 20 us an image): off the loop, with the lookup.
+            return await alookup_then(
+                query, selection, settings_from_config(self.config, overrides), _ANSWERS[args.secret]
+            )
         except CloudImagesError as exc:
             message = redacted(f"{FUNCTION}: {_camel_message(exc, words)}", secrets)
             raise Refused(grpc.StatusCode.UNKNOWN, message) from None
-        # Marshalling a listing is work too (some 20 us an image): off the loop, like the selection.
-        return await asyncio.to_thread(_answer, choice, args.secret)
 
 
 def _answer(choice: Choice, secret: bool) -> bytes:
@@ -147,6 +148,10 @@ def _answer(choice: Choice, secret: bool) -> bytes:
     if secret:
         outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
     return message_field(proto.InvokeResponse.RETURN_FIELD_NUMBER, struct_bytes(outputs))
+
+
+# One each, so that concurrent identical invokes share one lookup and its answer (`alookup_then`).
+_ANSWERS: dict[bool, Callable[[Choice], bytes]] = {secret: partial(_answer, secret=secret) for secret in (False, True)}
 
 
 def _failed(failures: list[Failure], secrets: Sequence[str]) -> proto.InvokeResponse:
