@@ -121,6 +121,13 @@ def test_rows_keep_each_value_its_own_type_column_by_column() -> None:
     assert math.copysign(1.0, parsed["a"][5]["k"]) == -1.0
 
 
+def test_rows_of_texts_of_every_length_around_one_and_two_byte_lengths() -> None:
+    rows = [("x" * size, "é" * size) for size in range(300)]
+    parsed = struct_pb2.Struct.FromString(struct_bytes({"texts": Rows(("imageSourceType", "k"), rows)}))
+    expected = struct({"texts": [{"imageSourceType": a, "k": b} for a, b in rows]})
+    assert exactly(parsed) == exactly(expected)
+
+
 def test_a_value_a_struct_cannot_hold_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot hold a datetime"):
         struct_bytes({"when": datetime(2026, 1, 1)})

@@ -78,6 +78,10 @@ def _text_entry(head: bytes, value: str) -> bytes:
     """A map entry of a string (`head`: its key's, from `_key`), in one join."""
     text = value.encode()
     size = len(text)
+    if size < 124 - len(head):  # most: every length is one byte
+        return b"".join(
+            (_FIELD, _ONE_BYTE[len(head) + size + 3], head, _ONE_BYTE[size + 2], _STRING, _ONE_BYTE[size], text)
+        )
     value_size = 1 + len(_varint(size)) + size
     body_size = len(head) + len(_varint(value_size)) + value_size
     return b"".join((_FIELD, _varint(body_size), head, _varint(value_size), _STRING, _varint(size), text))
