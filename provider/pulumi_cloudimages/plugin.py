@@ -143,7 +143,7 @@ class CloudImagesProvider:
 def _answer(choice: Choice, secret: bool) -> bytes:
     """The invoke's answer, serialised: the choice by the schema's names, every output secret when an argument was.
     The Struct's bytes are written directly (Struct.update would set value after value in Python), and sent as
-    they are (`_INVOKE`): never parsed into a message only to be serialised again."""
+    they are (`_invoke_handler`): never parsed into a message only to be serialised again."""
     outputs = choice_values(choice, camel, rows=True)
     if secret:
         outputs = {key: {_SIG_KEY: _SECRET_SIG, "value": value} for key, value in outputs.items()}
