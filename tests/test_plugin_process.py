@@ -93,8 +93,9 @@ def test_a_signal_ends_it_while_it_works_through_a_listing(
 ) -> None:
     provider, running = busy
     provider.process.send_signal(stop)
-    # The watchdog ended it: the process did not wait for the seconds of selection still ahead.
-    assert provider.process.wait(timeout=EXITED_WITHIN) == HARD_EXIT
+    # It ends once the RPCs are answered or cancelled (or, should the main thread not get to run, by the
+    # watchdog's hard exit), not after the selection still ahead; bench/plugin.py times it against 2 s.
+    assert provider.process.wait(timeout=EXITED_WITHIN) in (CLEAN_EXIT, HARD_EXIT)
     with pytest.raises(grpc.RpcError):
         running.result()
 

@@ -367,6 +367,11 @@ async def _serve(engine: str) -> None:
     print(port, flush=True)  # the engine reads the port from the first line
     await stop.wait()
     await server.stop(grace=_GRACE)
+    # Every RPC is answered or cancelled: a lookup still on a pool thread has no caller left, and
+    # `asyncio.run` would wait for it (the watchdog's exit). Nothing else is left to do.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
