@@ -143,7 +143,9 @@ def _names(images: list[Image]) -> set[str]:
     return {str(image.name) for image in images}
 
 
-@pytest.mark.parametrize(("filters", "predicate", "included", "excluded"), ROWS, ids=lambda v: str(v)[:60])
+@pytest.mark.parametrize(
+    ("filters", "predicate", "included", "excluded"), ROWS, ids=lambda v: "as-defined" if callable(v) else str(v)[:60]
+)
 def test_each_filter_includes_and_excludes_the_right_images(
     ims: ImsClient, filters: dict[str, Any], predicate: Predicate, included: list[str], excluded: list[str]
 ) -> None:
