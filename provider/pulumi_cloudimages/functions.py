@@ -22,7 +22,7 @@ from .image import Image
 from .lookup import alookup, lookup
 from .naming import FUNCTION, PACKAGE, camel
 from .outputs import RESULT_FIELDS, choice_values
-from .query import WIRE_NAMES, ImageQuery
+from .query import ImageQuery, sent_texts
 from .redaction import redacted, secret_texts
 from .selection import Choice, Selection
 from .settings import (
@@ -246,9 +246,9 @@ def get_images_output(
         # The values arrive unwrapped: which were secret, each input's own Output still knows.
         marked = [name for name, value in lifted.items() if await value.is_secret()]
         secrets: list[Any] = [*(resolved[name] for name in marked), *_config_secrets()]
+        secrets += [sent_texts(name, resolved[name]) for name in marked]
         try:
             query, selection, overrides = split_arguments(resolved)
-            secrets += _sent(query, marked)
             return _result(await alookup(query, selection, settings(overrides)), GetImagesResult, secrets)
         except CloudImagesError as exc:
             failure = _failure(exc, secrets)
@@ -259,13 +259,6 @@ def get_images_output(
     if waits is not None:
         inputs = pulumi.Output.all(inputs, waits).apply(lambda pair: pair[0])
     return inputs.apply(run)
-
-
-def _sent(query: ImageQuery, names: Collection[str]) -> list[str]:
-    """The values of the filters `names` as the request line carries them, where that differs from how they were
-    written (a time filter `gt:2018-10-28 10:00:00` is sent as `gt:2018-10-28T10:00:00Z`)."""
-    wires = {WIRE_NAMES[name] for name in names if name in WIRE_NAMES}
-    return [value for wire, value in query.to_params() if wire in wires]
 
 
 def _dependencies(opts: pulumi.InvokeOptions | pulumi.InvokeOutputOptions | None) -> pulumi.Output[Any] | None:

@@ -31,7 +31,7 @@ from .image import Image, format_time
 from .lookup import find_image, lookup
 from .naming import PACKAGE, camel, rephrase
 from .outputs import image_values
-from .query import ImageQuery, is_filter_name
+from .query import is_filter_name, sent_texts
 from .redaction import redacted, secret_texts
 from .selection import Selection
 from .settings import CONFIG_KEYS, CONFIG_WORDS, SECRET_SETTINGS, Settings, settings_from_config
@@ -268,7 +268,7 @@ class Pinning:
         self, props: Mapping[str, Any], secret_inputs: Collection[str], config: bool = True
     ) -> tuple[str, ...]:
         values = [props.get(name) for name in secret_inputs if not has_unknown(props.get(name))]
-        values += [_sent(name, props.get(name)) for name in secret_inputs if is_filter_name(name)]
+        values += [sent_texts(name, props.get(name)) for name in secret_inputs if is_filter_name(name)]
         if config:
             secret_keys = {*self.secret_config, *(camel(name) for name in SECRET_SETTINGS)}
             values += [value for key, value in self.config.items() if key in secret_keys and not has_unknown(value)]
@@ -299,15 +299,6 @@ class _Failing:
         if isinstance(exc, CloudImagesError):
             message = self.pinning._message(exc, self.props, self.secret_inputs)
             raise PinnedImageError(message) from None
-
-
-def _sent(name: str, value: Any) -> list[str]:
-    """How a filter's value is sent, when that differs from how it was written (a tag `role.web` is asked for
-    as `role=web`): a secret filter must not show in a request line either."""
-    try:
-        return [text for _, text in ImageQuery.model_validate({name: value}).to_params()]
-    except (CloudImagesError, ValueError):
-        return []
 
 
 def _pin(image: Image) -> dict[str, Any]:

@@ -290,6 +290,16 @@ def is_filter_name(key: str) -> bool:
     return key in _BY_ANY_NAME or _EXTRA_SUPPORT_FLAG.match(key) is not None
 
 
+def sent_texts(name: str, value: Any) -> list[str]:
+    """How a filter's value is sent, where that may differ from how it was written (a tag `role.web` is asked
+    for as `role=web`, a time `gt:2018-10-28 10:00:00` as `gt:2018-10-28T10:00:00Z`): what masking a secret
+    filter must cover in a request line. Nothing for a value that is no filter's."""
+    try:
+        return [text for _, text in ImageQuery.model_validate({name: value}).to_params()]
+    except (InvalidQueryError, ValueError):
+        return []
+
+
 def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
     """Map every key to its Python name; unknown `__support_*` flags become wire-named extras."""
     out: dict[str, Any] = {}
