@@ -97,6 +97,12 @@ def test_secret_config_and_arguments_are_masked_together(plugin: Provider, emula
     assert "Build 7 of Project Falcon" not in message and "Build%207" not in message and "name=***" in message
 
 
+def test_a_secret_argument_is_masked_as_it_was_sent(plugin: Provider, emulator: Emulator) -> None:
+    configure(plugin, {"endpoint": emulator.url, "maxRetries": "0"})
+    message = invoke_error(plugin, {"imagetype": "gold", "createdAt": secret("gt:2099-01-01 00:00:00")})
+    assert "2099-01-01T00" not in message and "2099-01-01T00%3A" not in message and "created_at=***" in message
+
+
 def test_check_config_masks_secret_values_in_its_failures(plugin: Provider) -> None:
     failures = check_config(plugin, {"endpoint": secret("ftp://mirror.internal/ims"), "accessKey": secret("A K")})
     assert set(failures) == {"endpoint", "accessKey"}

@@ -36,7 +36,7 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 from .arguments import ARGUMENT_NAMES
 from .naming import camel
 from .pinning import KEEPERS, OUTPUTS, Failure
-from .query import is_filter_name
+from .query import is_filter_name, sent_texts
 from .redaction import redacted, secret_texts
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class Given:
             values[key] = _from_property_value(value, marked)
             if len(marked) > before:
                 names.add(key)
+                marked.append(sent_texts(python_name(key) or key, values[key]))  # as a request line carries it
         return cls(values, secret_texts(marked), frozenset(names))
 
 
