@@ -8,12 +8,14 @@ arguments here, so an argument means the same thing everywhere and is refused wi
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidQueryError, shown
+from .naming import camel
 from .query import ImageQuery, is_filter_name
 from .selection import Selection, check_choosable
 from .settings import CallOverrides
@@ -29,6 +31,18 @@ NOT_PINNABLE: dict[str, str] = {
 
 
 ARGUMENT_NAMES: tuple[str, ...] = tuple(name for model in INPUT_MODELS for name in model.model_fields)
+_BY_CAMEL = {camel(name): name for name in ARGUMENT_NAMES}
+
+
+def argument_name(key: str) -> str | None:
+    """The Python name of an argument as Pulumi's schema writes it (`minRam` -> `min_ram`), a further support
+    flag's too (`supportS4l` -> `support_s4l`, a filter the schema does not list); None for any other key."""
+    if key in _BY_CAMEL:
+        return _BY_CAMEL[key]
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+    return name if camel(name) == key and is_filter_name(name) else None
+
+
 # Pulumi's wire carries every number as a float (min_ram=-1 arrives as -1.0): a whole one is that integer.
 _INTEGERS = frozenset(
     name

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from pulumi.runtime.rpc import _special_output_value_sig as _OUTPUT_SIG
 from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
-from .arguments import ARGUMENT_NAMES
+from .arguments import ARGUMENT_NAMES, argument_name
 from .naming import camel
 from .pinning import KEEPERS, OUTPUTS, Failure
-from .query import is_filter_name, sent_texts
+from .query import sent_texts
 from .redaction import redacted, secret_texts
 
 log = logging.getLogger(__name__)
@@ -49,12 +48,9 @@ _KEY_SHOWN = 80  # characters of a property name quoted in a failure
 
 
 def python_name(key: str) -> str | None:
-    """A wire name's Python name (`minRam` -> `min_ram`), a further support flag's too, as in Python
-    (`supportS4l` -> `support_s4l`, a filter the schema does not list); None for any other key."""
-    if key in PYTHON_NAMES:
-        return PYTHON_NAMES[key]
-    name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-    return name if camel(name) == key and is_filter_name(name) else None
+    """A wire name's Python name: an argument's (`minRam` -> `min_ram`, `supportS4l` -> `support_s4l`), the
+    keepers' or an output's; None for any other key."""
+    return PYTHON_NAMES.get(key) or argument_name(key)
 
 
 def short(key: str) -> str:

@@ -28,10 +28,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .arguments import ARGUMENT_NAMES
+from .arguments import ARGUMENT_NAMES, argument_name
 from .errors import CloudImagesError, shown
 from .image import IMAGE_ID
-from .naming import camel
 from .pinning import PINNED_IMAGE, STATE_MARKERS
 from .query import is_filter_name
 
@@ -47,7 +46,6 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
 _PULUMI_VERSIONS = (1, 2, 3)
 _SNIFFED = 8192  # bytes looked at to tell text from binary
-_ARGUMENT_BY_CAMEL = {camel(name): name for name in ARGUMENT_NAMES}
 
 
 class StateFileError(CloudImagesError, ValueError):
@@ -204,8 +202,8 @@ def _pin(kind: str, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
     if kind.startswith(DYNAMIC_TYPE_PREFIX) and all(key in outputs for key in STATE_MARKERS):
         return {key: value for key, value in outputs.items() if key in ARGUMENT_NAMES or _extra_filter(key)}
     if kind == PINNED_IMAGE and "imageId" in outputs:
-        return {_ARGUMENT_BY_CAMEL.get(key, key): value for key, value in outputs.items()
-                if key in _ARGUMENT_BY_CAMEL or _extra_filter(key)}  # fmt: skip
+        named = {argument_name(key): value for key, value in outputs.items()}
+        return {name: value for name, value in named.items() if name is not None}
     return None
 
 
