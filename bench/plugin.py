@@ -3,12 +3,14 @@
 1. Start-up: from process start to the port printed on stdout (target: under 1.5 s).
 2. Per lookup, against the emulator in its own process (sample catalog), each lookup distinct so that
    nothing is answered from a cache: the plugin's Invoke over gRPC, timed at the caller as the engine
-   would see it, beside the same lookup in-process as `get_images` runs it, its result included (the same
-   outputs the Invoke answers, as Python values; the lookup alone is printed beside). Target: the plugin
-   adds at most 5 ms per Invoke. Two sizes: one image (`id`), and every gold image (`returnAll`, ~100
-   images with all their attributes to marshal). The plugin runs the selection's own work on a worker
-   thread (so that its event loop stays free): the cost of one such hop is printed beside, and the cost of
-   marshalling the returnAll answer (in process), beside the straightforward `Struct.update` of the same values.
+   would see it, beside `get_images` itself as a Python program calls it (its arguments read, its settings
+   resolved from the same config, the lookup, and its result: the same outputs the Invoke answers, as Python
+   values; the lookup alone is printed beside), the two called in turn so that both see the machine alike.
+   Target: the plugin adds at most 5 ms per Invoke. Two sizes: one image (`id`), and every gold image
+   (`returnAll`, ~100 images with all their attributes to marshal). The plugin runs the selection's own work
+   on a worker thread (so that its event loop stays free): the cost of one such hop is printed beside, and
+   the cost of marshalling the returnAll answer (in process), beside the straightforward `Struct.update` of
+   the same values.
 3. The resource `cloudimages:index:PinnedImage`: Create (a lookup, and the pin) and Read (a refresh: the pinned
    image and the newest match) through the plugin over gRPC, beside the same calls of the pinning core
    in-process (`Pinning.resolve`, `Pinning.refresh`, what both adapters run). Target: within 5 ms.
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
@@ -49,7 +52,7 @@ from _common import emulator_process, median
 from pulumi_cloudimages import ImageQuery, Selection, Settings
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
-from pulumi_cloudimages.functions import GetImagesResult, _result
+from pulumi_cloudimages.functions import get_images
 from pulumi_cloudimages.lookup import lookup
 from pulumi_cloudimages.naming import camel
 from pulumi_cloudimages.outputs import choice_values
@@ -120,6 +123,18 @@ def marshalling(choice: Choice) -> tuple[list[float], list[float]]:
     return fast, plain
 
 
+def alternately(first: list[Callable[[], Any]], second: list[Callable[[], Any]]) -> tuple[list[float], list[float]]:
+    """Seconds of each call of `first` and of `second`, called in turn (first[0], second[0], first[1]...)."""
+    pairs = [(timed(one), timed(other)) for one, other in zip(first, second, strict=True)]
+    return [one for one, _ in pairs], [other for _, other in pairs]
+
+
+def added_ms(plugin: list[float], in_process: list[float]) -> float:
+    """What the plugin adds, in ms: the median of the differences of calls made in turn (each pair saw the
+    machine alike; the machine's own drift over the run cancels out)."""
+    return median([one - other for one, other in zip(plugin, in_process, strict=True)]) * 1000
+
+
 def distinct_endpoints(stub: Any, url: str) -> None:
     """`ENDPOINTS` invokes, each with an endpoint of its own (a path under the emulator's: 404, which is fine)."""
     request = provider_pb2.InvokeRequest
@@ -144,9 +159,7 @@ def pinned_image(url: str) -> list[str]:
     config = {"endpoint": url, "projectId": PROJECT_A}
     pinning = Pinning(config, word=camel)
     keepers = [{"rollout": str(n)} for n in range(LOOKUPS)]
-    local_create = [timed(lambda k=k: pinning.resolve({**PIN, "keepers": k})) for k in keepers]
     state = pinning.resolve(PIN).values
-    local_read = [timed(lambda: pinning.refresh(state)) for _ in keepers]
 
     process, port, _ = start_plugin()
     try:
@@ -159,9 +172,13 @@ def pinned_image(url: str) -> list[str]:
             return stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct({**inputs, "keepers": k})))
 
         created = create({"rollout": "warm-up"})
-        plugin_create = [timed(lambda k=k: create(k)) for k in keepers]
         read = provider_pb2.ReadRequest(urn=urn, id=created.id, properties=created.properties)
-        plugin_read = [timed(lambda: stub.Read(read)) for _ in keepers]
+        local_create, plugin_create = alternately(
+            [partial(pinning.resolve, {**PIN, "keepers": k}) for k in keepers], [partial(create, k) for k in keepers]
+        )
+        local_read, plugin_read = alternately(
+            [partial(pinning.refresh, state) for _ in keepers], [partial(stub.Read, read) for _ in keepers]
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -176,7 +193,7 @@ def pinned_image(url: str) -> list[str]:
         ("Create", plugin_create, local_create),
         ("Read", plugin_read, local_read),
     ):
-        added = (median(plugin_times) - median(local_times)) * 1000
+        added = added_ms(plugin_times, local_times)
         lines.append(f"added by the plugin, {label}: {added:+.2f} ms (target <= 5 ms)")
     return lines
 
@@ -212,10 +229,10 @@ def answers_while_busy(emulator: Emulator) -> list[float]:
     process, stub, pool = busy_plugin(emulator)
     answers = []
     try:
-        running = pool.submit(get_images, stub, LONG)
+        running = pool.submit(invoke, stub, LONG)
         until(lambda: [r.status for r in emulator.requests] == [200])  # the listing answered: the plugin works
         while not running.done():
-            answers.append(timed(partial(get_images, stub, {"id": long_label_id(len(answers))})))
+            answers.append(timed(partial(invoke, stub, {"id": long_label_id(len(answers))})))
         running.result()
     finally:
         end(process, pool)
@@ -229,10 +246,10 @@ def sigterm_to_exit(emulator: Emulator, waiting: bool) -> float:
     try:
         if waiting:
             emulator.inject("delay", seconds=30)
-            pool.submit(get_images, stub, {"id": long_label_id(0)})
+            pool.submit(invoke, stub, {"id": long_label_id(0)})
             until(lambda: emulator.state.in_flight == 1)
         else:
-            pool.submit(get_images, stub, LONG)
+            pool.submit(invoke, stub, LONG)
             until(lambda: [r.status for r in emulator.requests] == [200])
         started = time.perf_counter()
         process.send_signal(signal.SIGTERM)
@@ -253,7 +270,7 @@ def busy_plugin(emulator: Emulator) -> tuple[subprocess.Popen[str], Any, ThreadP
     return process, stub, ThreadPoolExecutor(1)
 
 
-def get_images(stub: Any, args: dict[str, Any]) -> Any:
+def invoke(stub: Any, args: dict[str, Any]) -> Any:
     request = provider_pb2.InvokeRequest(tok="cloudimages:index:getImages", args=struct(args))
     return stub.Invoke(request, timeout=60)
 
@@ -286,22 +303,13 @@ def main() -> None:
     with emulator_process(catalog) as emulator:
         url = emulator.url  # type: ignore[attr-defined]
         settings = Settings.resolve(env={}, endpoint=url, project_id=PROJECT_A)
+        # In process: `get_images` itself, as a Python program calls it, with the same config as the plugin's.
+        pulumi.runtime.set_all_config({"cloudimages:endpoint": url, "cloudimages:projectId": PROJECT_A})
 
-        def get_images(query: ImageQuery, selection: Selection) -> GetImagesResult:  # as functions.get_images
-            return _result(lookup(query, selection, settings), GetImagesResult, ())
+        def every_gold(bound: str) -> tuple[ImageQuery, Selection]:
+            return ImageQuery(imagetype="gold", created_at=bound), Selection(return_all=True)
 
-        in_process_one = [timed(lambda i=i: get_images(ImageQuery(id=i), Selection())) for i in ids]
-        in_process_all = [
-            timed(lambda b=b: get_images(ImageQuery(imagetype="gold", created_at=b), Selection(return_all=True)))
-            for b in bounds
-        ]
-        lookup_alone = [  # the same lookups again, with times of their own: nothing kept from the ones above
-            timed(lambda b=b: lookup(ImageQuery(imagetype="gold", created_at=b), Selection(return_all=True), settings))
-            for b in [b.replace("lt:2030", "lt:2031") for b in bounds]
-        ]
-        answer_fast, answer_plain = marshalling(
-            lookup(ImageQuery(imagetype="gold", created_at=bounds[0]), Selection(return_all=True), settings)
-        )
+        answer_fast, answer_plain = marshalling(lookup(*every_gold("lt:2032-01-01T00:00:00Z"), settings))
 
         process, port, _ = start_plugin()
         try:
@@ -312,15 +320,19 @@ def main() -> None:
             stub.Invoke(request(tok=token, args=struct({"id": ids[0], "name": listed[0]["name"]})), timeout=30)
             # The floor: an invoke refused by the plugin itself, with no lookup behind it.
             floor = [timed(lambda: stub.Invoke(request(tok=token, args=struct({"nameRgex": "x"})))) for _ in ids]
-            plugin_one = [timed(lambda i=i: stub.Invoke(request(tok=token, args=struct({"id": i})))) for i in ids]
-            plugin_all = [
-                timed(
-                    lambda b=b: stub.Invoke(
-                        request(tok=token, args=struct({"imagetype": "gold", "createdAt": b, "returnAll": True}))
-                    )
-                )
-                for b in bounds
-            ]
+            # Each pair measured in turn, so that both sides see the machine as it is at that moment.
+            in_process_one, plugin_one = alternately(
+                [partial(get_images, id=i) for i in ids],
+                [partial(stub.Invoke, request(tok=token, args=struct({"id": i}))) for i in ids],
+            )
+            all_args = [{"imagetype": "gold", "createdAt": b, "returnAll": True} for b in bounds]
+            in_process_all, plugin_all = alternately(
+                [partial(get_images, imagetype="gold", created_at=b, return_all=True) for b in bounds],
+                [partial(stub.Invoke, request(tok=token, args=struct(args))) for args in all_args],
+            )
+            # The same lookups again, with times of their own: nothing kept from the ones above.
+            later = [b.replace("lt:2030", "lt:2031") for b in bounds]
+            lookup_alone = [timed(partial(lookup, *every_gold(b), settings)) for b in later]
             rss_before = rss_mb(process.pid)
             distinct_endpoints(stub, url)
             rss_after = rss_mb(process.pid)
@@ -339,7 +351,7 @@ def main() -> None:
     print(figures("every gold image (returnAll): plugin Invoke", plugin_all))
     for label, plugin_times, local_times in (("one image", plugin_one, in_process_one),
                                              ("every gold image", plugin_all, in_process_all)):  # fmt: skip
-        added = (median(plugin_times) - median(local_times)) * 1000
+        added = added_ms(plugin_times, local_times)
         print(f"added by the plugin, {label}: {added:+.2f} ms per Invoke (target <= 5 ms)")
     beyond = (median(plugin_all) - median(lookup_alone)) * 1000
     print(f"  every gold image, beyond the lookup alone: {beyond:+.2f} ms (the Invoke builds the result too)")

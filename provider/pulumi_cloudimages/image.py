@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
@@ -22,9 +23,17 @@ IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 def format_time(value: datetime) -> str:
     """The API's time format, `2018-09-06T14:03:27Z` (fractions kept when present)."""
+    return _utc_text(value) if value.tzinfo is not None else _format(value)
+
+
+def _format(value: datetime) -> str:
     value = value.astimezone(timezone.utc).replace(tzinfo=None)
     # isoformat, not strftime: the year keeps its four digits (0999, not 999).
     return value.isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
+
+
+# A listing's times repeat across its images and its answers; equal (aware) instants have equal texts.
+_utc_text = lru_cache(maxsize=4096)(_format)
 
 
 def _flag_text(value: bool | None) -> str | None:

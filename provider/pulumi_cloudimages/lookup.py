@@ -113,7 +113,7 @@ class _Clients:
 
 _results: _Bounded[Hashable, Choice] = _Bounded(IMAGES_KEPT, weight=lambda choice: max(1, len(choice.images)))
 _results_lock = threading.Lock()
-_running: dict[Hashable, asyncio.Task[object]] = {}
+_running: dict[Hashable, asyncio.Future[object]] = {}
 _clients = _Clients()
 _threads = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="cloudimages-lookup")
 
@@ -179,32 +179,27 @@ def _same(choice: Choice) -> Choice:
 async def alookup_then(query: ImageQuery, selection: Selection, settings: Settings, then: Callable[[Choice], T]) -> T:
     """`then` of the choice for `query` and `selection`, worked out on a thread of the lookup pool in the same hop
     as the lookup (a plugin marshals its answer there). Concurrent calls with the same `then` (the same object)
-    share one task; identical lookups asked at once with different `then`s are each sent."""
+    share one run; identical lookups asked at once with different `then`s are each sent."""
     key = (_key(settings, query, selection), then)
-    task = _running.get(key)
-    if task is None or task.get_loop() is not asyncio.get_running_loop():  # one left on a closed loop is no use
-        task = _running[key] = asyncio.ensure_future(_arun(key, partial(_then, then, query, selection, settings)))
-        task.add_done_callback(_retrieved)
-    return cast(T, await asyncio.shield(task))  # a cancelled caller stops waiting; the others still get the result
+    loop = asyncio.get_running_loop()
+    shared = _running.get(key)
+    if shared is None or shared.get_loop() is not loop:  # one left on a closed loop is no use
+        # Handed to the pool at once (not from a task, which would start on the loop's next turn).
+        shared = _running[key] = loop.run_in_executor(_threads, partial(_then, then, query, selection, settings))
+        shared.add_done_callback(partial(_finished, key))
+    return cast(T, await asyncio.shield(shared))  # a cancelled caller stops waiting; the others still get the result
 
 
 def _then(then: Callable[[Choice], T], query: ImageQuery, selection: Selection, settings: Settings) -> T:
     return then(lookup(query, selection, settings))
 
 
-def _retrieved(task: asyncio.Task[object]) -> None:
+def _finished(key: Hashable, run: asyncio.Future[object]) -> None:
+    if _running.get(key) is run:
+        del _running[key]
     # Every caller may have stopped waiting (cancelled): the outcome is then nobody's, and not an error to log.
-    if not task.cancelled():
-        task.exception()
-
-
-async def _arun(key: Hashable, work: Callable[[], object]) -> object:
-    this = asyncio.current_task()  # here: a task left on a closed loop ends (collected) with no loop running
-    try:
-        return await asyncio.get_running_loop().run_in_executor(_threads, work)
-    finally:
-        if _running.get(key) is this:
-            del _running[key]
+    if not run.cancelled():
+        run.exception()
 
 
 def forget() -> None:

@@ -15,6 +15,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from typing import Any
 
 _double = struct.Struct("<d").pack
@@ -153,21 +154,47 @@ class _Encoder:
         raise ValueError(f"a Struct cannot hold a {type(value).__name__}")
 
     def rows(self, table: Rows) -> bytes:
-        """A ListValue's items, one Struct per row, written column by column."""
+        """A ListValue's items, one Struct per row: written column by column, then each row's entries after its
+        item's head, all joined at once (no Python step per entry)."""
         if not table.rows:
             return b""
         columns = zip(table.keys, zip(*table.rows, strict=True), strict=True)
-        structs = map(b"".join, zip(*[self.column(key, values, table.plain) for key, values in columns], strict=True))
-        return b"".join([_delimited(_FIELD, _delimited(_STRUCT, fields)) for fields in structs])
+        entries = [self.column(key, values, table.plain) for key, values in columns]
+        heads = map(_item_head, map(sum, zip(*[map(len, column) for column in entries], strict=True)))
+        return b"".join(chain.from_iterable(zip(heads, *entries, strict=True)))
 
     def column(self, key: str, values: tuple[Any, ...], plain: Callable[[Any], Any]) -> list[bytes]:
-        """The map entries of one key in every row. A column of one kind of hashable scalar (and None) is encoded
-        once per distinct value; not floats (-0.0 == 0.0), tuples (may hold lists), nor a mix of kinds (True == 1)."""
+        """The map entries of one key in every row, each distinct value encoded once. A column's values are told
+        apart by value when of one hashable kind (and None), by `repr` when all lists or all maps (exact for plain
+        values: `[1]`, `[True]` and `[1.0]` differ); never across kinds (True == 1), nor floats (-0.0 == 0.0) or
+        tuples (which may hold lists)."""
         kinds = set(map(type, values)) - {type(None)}
-        if len(kinds) > 1 or any(kind.__hash__ is None or issubclass(kind, (float, tuple)) for kind in kinds):
+        kind = next(iter(kinds)) if len(kinds) == 1 else type(None)
+        if len(kinds) > 1 or issubclass(kind, (float, tuple)) or (kind.__hash__ is None and kind not in (list, dict)):
             return [self.entry(key, plain(value)) for value in values]
         head = _KEYS.get(key) or _key(key)
-        write = partial(_text_entry, head) if kinds == {str} else lambda value: self.entry(key, plain(value))
-        remembered = _Remembered(write)
-        remembered[None] = self.entry(key, None)
+        if kind in (list, dict):
+            shown = [repr(value) for value in values]
+            value_of = dict(zip(shown, values, strict=True))
+            by_repr = _Remembered(lambda text: self.entry(key, plain(value_of[text])))
+            return list(map(by_repr.__getitem__, shown))
+        texts = kind is str  # most columns: plain already, each entry in one join
+        remembered = _Remembered(partial(_text_entry, head) if texts else partial(self.plain_entry, key, head, plain))
+        remembered[None] = _null_entry(head)
         return list(map(remembered.__getitem__, values))
+
+    def plain_entry(self, key: str, head: bytes, plain: Callable[[Any], Any], value: Any) -> bytes:
+        """The map entry of `key` (`head`: its key's) for `value` made plain; a text in one join."""
+        made = plain(value)
+        return _text_entry(head, made) if type(made) is str else self.entry(key, made)
+
+
+def _item_head(size: int) -> bytes:
+    """The head of a ListValue's item that is a Struct of `size` bytes: the item (a Value), its struct_value."""
+    struct_size = _varint(size)
+    return _FIELD + _varint(1 + len(struct_size) + size) + _STRUCT + struct_size
+
+
+def _null_entry(head: bytes) -> bytes:
+    """A map entry of null (`head`: its key's, from `_key`)."""
+    return _FIELD + _varint(len(head) + 3) + head + b"\x02" + _NULL
