@@ -365,6 +365,15 @@ def test_secret_arguments_and_config_values_are_never_quoted(configured: Provide
     assert len(response.failures) == 2 and "SECRET" not in reasons and "'abc'" not in reasons
 
 
+def test_a_long_request_line_is_cut_between_parameters_never_inside_a_secret(configured: Provider) -> None:
+    name = "Top Secret Build " + "7" * 700  # sent from about the 50th character: across the cut at 600
+    message = invoke_error(configured, {"imagetype": "gold", "name": secret(name), "platform": "Ubuntu"})
+    assert "Query sent: GET /v2/cloudimages?__imagetype=gold&__platform=Ubuntu&... (" in message
+    assert "Top" not in message and "777" not in message and "status=active" not in message
+    message = invoke_error(configured, {"imagetype": "gold", "name": "Top Secret Build " + "7" * 700})
+    assert "name=Top%20Secret" not in message and "__imagetype=gold&... (" in message  # not secret: cut alike
+
+
 def test_messages_keep_request_lines_and_values_as_they_are(configured: Provider) -> None:
     message = invoke_error(configured, {"imagetype": "gold", "platform": "Ubuntu", "mostRecent": True,
                                         "pinnedId": "nope"})  # fmt: skip
