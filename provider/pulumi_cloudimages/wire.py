@@ -6,7 +6,8 @@ a listing of 100 images is 7,000 of them. Here the bytes are written directly an
 (`MergeFromString`); and as the images of one listing share most of their values (`"status": "active"`, the
 nulls, the flags, the owner), a map entry of a key and a scalar is encoded once per message and then reused.
 A list of Structs that share their keys (a listing's images) can be given as `Rows`: written column by column,
-each column's values looked up in C among those already encoded, it costs a Python call per distinct value only.
+each column's values looked up in C among those already encoded (lists and maps by their `repr`), it costs a
+Python call per distinct value only, and the rows are joined in one step.
 The Struct that results is the one `Struct.update` builds from the same values (tests/test_wire.py)."""
 
 from __future__ import annotations
@@ -174,12 +175,13 @@ class _Encoder:
             return [self.entry(key, plain(value)) for value in values]
         head = _KEYS.get(key) or _key(key)
         if kind in (list, dict):
-            shown = [repr(value) for value in values]
-            value_of = dict(zip(shown, values, strict=True))
+            reprs = [repr(value) for value in values]
+            value_of = dict(zip(reprs, values, strict=True))
             by_repr = _Remembered(lambda text: self.entry(key, plain(value_of[text])))
-            return list(map(by_repr.__getitem__, shown))
-        texts = kind is str  # most columns: plain already, each entry in one join
-        remembered = _Remembered(partial(_text_entry, head) if texts else partial(self.plain_entry, key, head, plain))
+            return list(map(by_repr.__getitem__, reprs))
+        # Most columns are texts, plain already: each entry in one join.
+        write = partial(_text_entry, head) if kind is str else partial(self.plain_entry, key, head, plain)
+        remembered = _Remembered(write)
         remembered[None] = _null_entry(head)
         return list(map(remembered.__getitem__, values))
 
