@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from pulumi_cloudimages import Image
-from pulumi_cloudimages.image import ImagePage
+from pulumi_cloudimages.image import ImagePage, format_time
 
 # The response fields of the official SDK's ImageInfo (63), by wire name.
 DOCUMENTED = """schema file self id name owner status visibility protected tags checksum container_format disk_format
@@ -83,3 +84,15 @@ def test_a_page_with_paging_info_and_an_empty_image() -> None:
     page = ImagePage.model_validate_json(b'{"images": [{}], "page_info": {"next_marker": "abc"}}')
     assert page.images == [Image()]
     assert page.page_info is not None and page.page_info.next_marker == "abc"
+
+
+def test_times_are_written_in_utc_whatever_their_zone_and_fold() -> None:
+    new_york = ZoneInfo("America/New_York")  # 2021-11-07 01:30 happens twice there: EDT, then EST
+    first, second = datetime(2021, 11, 7, 1, 30, tzinfo=new_york), datetime(2021, 11, 7, 1, 30, fold=1, tzinfo=new_york)
+    assert first == second  # equal, yet an hour apart: the text must not be the one remembered for the other
+    assert (format_time(first), format_time(second)) == ("2021-11-07T05:30:00Z", "2021-11-07T06:30:00Z")
+    assert format_time(second) == "2021-11-07T06:30:00Z" and format_time(first) == "2021-11-07T05:30:00Z"
+    same_instant = datetime(2021, 11, 7, 19, 30, tzinfo=timezone(timedelta(hours=14)))
+    assert format_time(same_instant) == "2021-11-07T05:30:00Z"
+    early = datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=-12)))
+    assert format_time(early) == "0999-01-02T15:04:05.000006Z"

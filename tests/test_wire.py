@@ -121,6 +121,23 @@ def test_rows_keep_each_value_its_own_type_column_by_column() -> None:
     assert math.copysign(1.0, parsed["a"][5]["k"]) == -1.0
 
 
+def test_rows_with_lists_holding_nans_of_either_sign_keep_each_its_own() -> None:
+    nan = float("nan")
+    rows = [([nan],), ([-nan],), ([nan],), (None,), ({"x": -nan},)]
+    parsed = struct_pb2.Struct.FromString(struct_bytes({"a": Rows(("k",), rows[:4])}))
+    assert exactly(parsed) == exactly(struct({"a": [{"k": row[0]} for row in rows[:4]]}))
+    signs = [math.copysign(1.0, parsed["a"][n]["k"][0]) for n in range(3)]
+    assert signs == [math.copysign(1.0, nan), math.copysign(1.0, -nan), math.copysign(1.0, nan)]
+    parsed = struct_pb2.Struct.FromString(struct_bytes({"a": Rows(("k",), [({"x": nan},), rows[4]])}))
+    signs = [math.copysign(1.0, parsed["a"][n]["k"]["x"]) for n in range(2)]
+    assert signs == [math.copysign(1.0, x) for x in (nan, -nan)]
+
+
+def test_rows_without_keys_are_empty_structs() -> None:
+    parsed = struct_pb2.Struct.FromString(struct_bytes({"a": Rows((), [(), (), ()])}))
+    assert exactly(parsed) == exactly(struct({"a": [{}, {}, {}]})) and len(parsed["a"]) == 3
+
+
 def test_rows_of_texts_of_every_length_around_one_and_two_byte_lengths() -> None:
     rows = [("x" * size, "é" * size) for size in range(300)]
     parsed = struct_pb2.Struct.FromString(struct_bytes({"texts": Rows(("imageSourceType", "k"), rows)}))

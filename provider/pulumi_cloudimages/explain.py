@@ -144,16 +144,19 @@ def left_out_lines(guards: Guards, left: list[LeftOut], min_age: str | None) -> 
 
 
 def request_line(query: ImageQuery) -> str:
-    """The request as sent. A long one is cut between parameters, never inside one: the adapters mask a secret
-    value by its whole text, so each value is shown whole or not at all."""
+    """The request as sent. A long one is cut between parameters, never inside one (the parameters from the first
+    that does not fit on are left out): the adapters mask a secret value by its whole text, so each value is shown
+    whole or not at all."""
     head = f"GET {IMAGES_PATH}?"
     params = canonical_query(query.to_params()).split("&")
     line = head + "&".join(params)
     if len(line) <= _REQUEST_SHOWN:
         return line
     shown_params: list[str] = []
+    size = len(head)
     for param in params:
-        if len(head) + len("&".join([*shown_params, param])) > _REQUEST_SHOWN:
+        size += len(param) + 1  # and the `&` after it
+        if size > _REQUEST_SHOWN:
             break
         shown_params.append(param)
     return f"{head}{''.join(param + '&' for param in shown_params)}... ({len(line)} characters)"

@@ -23,7 +23,7 @@ IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 def format_time(value: datetime) -> str:
     """The API's time format, `2018-09-06T14:03:27Z` (fractions kept when present)."""
-    return _utc_text(value) if value.tzinfo is not None else _format(value)
+    return _utc_text(value, value.fold) if value.tzinfo is not None else _format(value)
 
 
 def _format(value: datetime) -> str:
@@ -32,8 +32,10 @@ def _format(value: datetime) -> str:
     return value.isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
 
 
-# A listing's times repeat across its images and its answers; equal (aware) instants have equal texts.
-_utc_text = lru_cache(maxsize=4096)(_format)
+@lru_cache(maxsize=4096)  # a listing's times repeat across its images and its answers
+def _utc_text(value: datetime, fold: int) -> str:
+    # Equal aware datetimes are one instant, but for `fold`: 01:30 in a repeated hour is equal in either fold.
+    return _format(value)
 
 
 def _flag_text(value: bool | None) -> str | None:

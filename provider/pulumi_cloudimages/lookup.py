@@ -1,7 +1,7 @@
 """Running lookups: the flow of `selection.py` over the synchronous client, from a thread or an event loop.
 
 Each distinct lookup (same service, credentials, filters and selection) is sent once per process:
-later identical lookups get the first one's result, and concurrent identical ones share one task, so
+later identical lookups get the first one's result, and concurrent identical ones share one run, so
 that cancelling one caller cancels only its own wait. Clients are kept so that connections are reused, one
 per service and credentials, the `CLIENTS_KEPT` most recently used: each holds a TLS context and a
 connection pool, some megabytes, and a provider plugin asked for thousands of distinct endpoints must not

@@ -7,7 +7,7 @@ a listing of 100 images is 7,000 of them. Here the bytes are written directly an
 nulls, the flags, the owner), a map entry of a key and a scalar is encoded once per message and then reused.
 A list of Structs that share their keys (a listing's images) can be given as `Rows`: written column by column,
 each column's values looked up in C among those already encoded (lists and maps by their `repr`), it costs a
-Python call per distinct value only, and the rows are joined in one step.
+Python call per distinct value (and a `repr` per list or map), and the rows are joined in one step.
 The Struct that results is the one `Struct.update` builds from the same values (tests/test_wire.py)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _NUMBER, _STRING, _STRUCT, _LIST = b"\x11", b"\x1a", b"\x2a", b"\x32"
 class Rows:
     """A list of Structs with the same `keys`, each given as a row of values in that order. `plain` makes plain
     the values that are not (e.g. a datetime as text), returning plain values as they are; values equal before
-    must be equal after."""
+    must be equal after. Lists and maps must hold plain values only (they are told apart by `repr`)."""
 
     keys: tuple[str, ...]
     rows: Sequence[tuple[Any, ...]]
@@ -157,6 +157,8 @@ class _Encoder:
     def rows(self, table: Rows) -> bytes:
         """A ListValue's items, one Struct per row: written column by column, then each row's entries after its
         item's head, all joined at once (no Python step per entry)."""
+        if not table.keys:  # rows of empty Structs
+            return _item_head(0) * len(table.rows)
         if not table.rows:
             return b""
         columns = zip(table.keys, zip(*table.rows, strict=True), strict=True)
@@ -167,15 +169,17 @@ class _Encoder:
     def column(self, key: str, values: tuple[Any, ...], plain: Callable[[Any], Any]) -> list[bytes]:
         """The map entries of one key in every row, each distinct value encoded once. A column's values are told
         apart by value when of one hashable kind (and None), by `repr` when all lists or all maps (exact for plain
-        values: `[1]`, `[True]` and `[1.0]` differ); never across kinds (True == 1), nor floats (-0.0 == 0.0) or
-        tuples (which may hold lists)."""
+        values but NaN: `[1]`, `[True]` and `[1.0]` differ); never across kinds (True == 1), nor floats
+        (-0.0 == 0.0) or tuples (which may hold lists)."""
         kinds = set(map(type, values)) - {type(None)}
         kind = next(iter(kinds)) if len(kinds) == 1 else type(None)
         if len(kinds) > 1 or issubclass(kind, (float, tuple)) or (kind.__hash__ is None and kind not in (list, dict)):
             return [self.entry(key, plain(value)) for value in values]
         head = _KEYS.get(key) or _key(key)
-        if kind in (list, dict):
-            reprs = [repr(value) for value in values]
+        reprs = [repr(value) for value in values] if kind in (list, dict) else []
+        if any("nan" in text for text in reprs):  # every NaN shows as `nan`, whatever its sign and payload
+            return [self.entry(key, plain(value)) for value in values]
+        if reprs:
             value_of = dict(zip(reprs, values, strict=True))
             by_repr = _Remembered(lambda text: self.entry(key, plain(value_of[text])))
             return list(map(by_repr.__getitem__, reprs))
@@ -199,4 +203,4 @@ def _item_head(size: int) -> bytes:
 
 def _null_entry(head: bytes) -> bytes:
     """A map entry of null (`head`: its key's, from `_key`)."""
-    return _FIELD + _varint(len(head) + 3) + head + b"\x02" + _NULL
+    return _FIELD + _varint(len(head) + 1 + len(_NULL)) + head + _ONE_BYTE[len(_NULL)] + _NULL
