@@ -23,6 +23,7 @@ from pulumi_cloudimages.emulator import PROJECT_A, PROJECT_B, Catalog, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.image import format_time
 from pulumi_cloudimages.lookup import forget
+from pulumi_cloudimages.project import ProjectLookup
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 NAME = "Ubuntu 22.04 server 64bit"
@@ -106,6 +107,23 @@ def test_images_a_project_shares_out_stay_its_own(emulator: Emulator) -> None:
         assert get_images(**FILTERS).id == LOOKALIKE["id"]  # the owner's newest build wins, untouched by the guard
     finally:
         forget()
+
+
+def test_images_a_project_shares_out_stay_its_own_when_its_id_is_discovered_through_iam() -> None:
+    # No projectId configured: the credentials' project, found through IAM, is the caller's own.
+    ProjectLookup.forget_all()
+    with Emulator(
+        Catalog.from_data(guarded_data(), "guarded catalog"), credentials=[f"AKOWNER:SKOWNER:{PROJECT_B}"]
+    ) as emu:
+        start_engine(config={"cloudimages:endpoint": emu.url, "cloudimages:iamEndpoint": emu.url,
+                             "cloudimages:region": "cn-north-4", "cloudimages:accessKey": "AKOWNER",
+                             "cloudimages:secretKey": "SKOWNER"})  # fmt: skip
+        try:
+            assert get_images(**FILTERS).id == LOOKALIKE["id"]  # the owner's newest build: not left out as shared
+            assert [r.path for r in emu.requests].count("/v3/projects") == 1
+        finally:
+            forget()
+            ProjectLookup.forget_all()
 
 
 def test_a_name_filter_is_not_won_by_a_lookalike_of_another_tenant(engine: Emulator) -> None:

@@ -141,6 +141,12 @@ class SignatureAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"SignatureAuth(access_key={self.access_key!r}, secret_key=***)"
 
+    @property
+    def project_id(self) -> str | None:
+        """The project requests are signed for: the one configured, or the one discovered (None until then)."""
+        project = self._project
+        return project.project_id if isinstance(project, ProjectLookup) else project
+
     def pending_lookup(self) -> ProjectLookup | None:
         """The project discovery still to be made before a request can be signed, if any. The clients make it
         first, with retries and their own errors; used alone with httpx, this flow makes it inline."""

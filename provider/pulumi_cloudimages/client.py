@@ -201,7 +201,18 @@ class ImsClient(_ClientBase):
         while not pager.done:
             yield pager.accept(parse_page(self._send(pager.next_query())))
 
+    def own_project(self) -> str | None:
+        """The caller's project: the one configured, else the one its credentials discover through IAM (asked
+        now if not yet, once per process); None when neither (anonymous, or a token without a project ID)."""
+        self._discover()
+        return self._auth.project_id if isinstance(self._auth, SignatureAuth) else self.settings.project_id
+
     def _send(self, query: ImageQuery) -> httpx.Response:
+        self._discover()
+        return self._send_with_retries(self._http.build_request("GET", _images_url(query)))
+
+    def _discover(self) -> None:
+        """The project discovery that must come before the first signed request, if still to be made."""
         lookup = self._pending_discovery()
         if lookup is not None:
             with self._discovery_lock:  # threads that start together make one IAM call
@@ -210,7 +221,6 @@ class ImsClient(_ClientBase):
                         lookup.accept(self._send_with_retries(self._discovery_request(lookup), auth=None))
                     except (TransportError, ApiError, InvalidResponseError) as exc:
                         raise self._discovery_failed(lookup, exc) from exc
-        return self._send_with_retries(self._http.build_request("GET", _images_url(query)))
 
     def _send_with_retries(self, request: httpx.Request, **send: Any) -> httpx.Response:
         attempt = 0
