@@ -374,6 +374,18 @@ def test_a_long_request_line_is_cut_between_parameters_never_inside_a_secret(con
     assert "name=Top%20Secret" not in message and "__imagetype=gold&... (" in message  # not secret: cut alike
 
 
+def test_a_flag_for_a_number_or_a_word_for_a_flag_is_refused_not_guessed(
+    configured: Provider, emulator: Emulator
+) -> None:
+    _, failures = invoke(configured, {"imagetype": "gold", "minRam": True, "protected": "no"})
+    assert "expected a whole number, not true or false" in failures["minRam"]
+    assert "expected true or false" in failures["protected"]
+    response = check_config(configured, {"maxRetries": True})
+    assert [f.property for f in response.failures] == ["maxRetries"]
+    assert "expected a whole number, not true or false" in response.failures[0].reason
+    assert emulator.requests == []
+
+
 def test_messages_keep_request_lines_and_values_as_they_are(configured: Provider) -> None:
     message = invoke_error(configured, {"imagetype": "gold", "platform": "Ubuntu", "mostRecent": True,
                                         "pinnedId": "nope"})  # fmt: skip

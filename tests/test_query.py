@@ -97,11 +97,23 @@ def test_time_filters_take_both_formats_and_aware_datetimes_only() -> None:
         ({"support_xen": True, "support_kvm_infiniband": True}, r"support_kvm_infiniband cannot be combined"),
         ({"platform": "Ubuntu", "__platform": "Debian"}, r"platform is given twice"),
         ({"__support_s4l": 3}, r"__support_s4l=3"),
+        # Nothing guessed: a flag is true or false, a number is not a flag.
+        ({"protected": "no"}, r"protected='no': expected true or false"),
+        ({"support_kvm": 1}, r"support_kvm=1: expected true or false"),
+        ({"whole_image": "yes"}, r"whole_image='yes': expected true or false"),
+        ({"min_ram": True}, r"min_ram=True: expected a whole number, not true or false"),
+        ({"limit": False}, r"limit=False: expected a whole number"),
     ],
 )
 def test_bad_values_raise_one_clear_error(filters: dict[str, Any], expected: str) -> None:
     with pytest.raises(InvalidQueryError, match=expected):
         ImageQuery.model_validate(filters)
+
+
+def test_flags_written_as_text_in_any_case_are_flags() -> None:
+    query = ImageQuery.model_validate({"protected": "TRUE", "__support_kvm": "false", "isregistered": True})
+    assert (query.protected, query.support_kvm, query.isregistered) == (True, False, True)
+    assert dict(query.to_params())["protected"] == "true"
 
 
 def test_bad_values_never_reach_the_network() -> None:

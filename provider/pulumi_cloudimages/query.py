@@ -33,6 +33,7 @@ from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from .errors import InvalidQueryError, shown
+from .inputs import checked
 
 ImageType = Literal["gold", "private", "shared", "market"]
 Visibility = Literal["public", "private", "shared"]
@@ -205,6 +206,11 @@ class ImageQuery(BaseModel):
             reason = str(exc).removeprefix(_TIME_FILTER_ERROR)
             name = str(info.field_name)
             raise InvalidQueryError(f"invalid image filter: {name}={shown(value)}: {reason}", names=(name,)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_guessed(cls, value: Any, info: ValidationInfo) -> Any:
+        return checked(cls.model_fields[str(info.field_name)].annotation, value)
 
     @field_validator("os_bit", mode="before")
     @classmethod

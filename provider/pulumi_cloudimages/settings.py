@@ -20,6 +20,7 @@ from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
 from .errors import ConfigurationError, shown
+from .inputs import checked
 from .naming import camel
 from .project import ProjectLookup
 
@@ -163,6 +164,12 @@ class Settings(BaseModel):
     max_retries: int = Field(
         3, ge=0, le=MAX_RETRIES, description="Retries of connection errors, 429 and 5xx answers (HW_MAX_RETRIES)."
     )
+
+    @field_validator("max_retries", mode="before")
+    @classmethod
+    def _not_a_flag(cls, value: Any) -> Any:
+        # `insecure` keeps the spellings its environment variable may have (HW_INSECURE=1).
+        return checked(int, value)
 
     @field_validator("security_token", "auth_token")
     @classmethod

@@ -1,0 +1,27 @@
+"""What a flag and a whole number accept as input, where pydantic's lax mode would guess: it reads `1`, `"yes"` or
+`"off"` as a boolean and `True` as the number 1. A value given for a filter or a setting is either what it says
+or refused, naming it (`checked` runs before pydantic's own checks, whose messages then apply)."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+
+def checked(annotation: Any, value: Any) -> Any:
+    """`value` for a field of type `annotation` (`bool | None`, `int`...): a flag must be true or false, a whole
+    number must not be one; other kinds as they are."""
+    kinds = set(get_args(annotation)) or {annotation}
+    if bool in kinds:
+        return flag(value)
+    if int in kinds and isinstance(value, bool):
+        raise ValueError("expected a whole number, not true or false")
+    return value
+
+
+def flag(value: Any) -> Any:
+    # Text for stack config and the wire's own spelling; any case, as the emulator reads `true`/`false`.
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError("expected true or false")
