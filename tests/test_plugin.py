@@ -378,12 +378,28 @@ def test_a_flag_for_a_number_or_a_word_for_a_flag_is_refused_not_guessed(
     configured: Provider, emulator: Emulator
 ) -> None:
     _, failures = invoke(configured, {"imagetype": "gold", "minRam": True, "protected": "no"})
-    assert "expected a whole number, not true or false" in failures["minRam"]
-    assert "expected true or false" in failures["protected"]
+    assert "minRam=true: expected a whole number, not true or false" in failures["minRam"]
+    assert "protected='no': expected true or false" in failures["protected"]
     response = check_config(configured, {"maxRetries": True})
     assert [f.property for f in response.failures] == ["maxRetries"]
     assert "expected a whole number, not true or false" in response.failures[0].reason
     assert emulator.requests == []
+
+
+def test_values_are_quoted_as_the_callers_language_writes_them(configured: Provider) -> None:
+    _, failures = invoke(configured, {"tag": {"a": 1}, "imagetype": ["gold"], "minDisk": None})
+    assert 'tag={"a": 1}: input should be a valid string' in failures["tag"]
+    assert 'imagetype=["gold"] is not allowed' in failures["imagetype"]
+    _, failures = invoke(configured, {"groupBy": True})
+    assert failures["groupBy"].startswith("invalid selection: groupBy=true: ")
+    assert "True" not in failures["groupBy"]
+
+
+def test_a_secret_with_quotes_or_backslashes_is_masked_inside_a_quoted_list(configured: Provider) -> None:
+    odd = 'Top "Secret" C:\\builds\\7'
+    _, failures = invoke(configured, {"imagetype": [secret(odd)]})
+    assert failures["imagetype"].startswith('invalid image filter: imagetype=["***"] is not allowed')
+    assert "Secret" not in failures["imagetype"] and "builds" not in failures["imagetype"]
 
 
 def test_messages_keep_request_lines_and_values_as_they_are(configured: Provider) -> None:

@@ -6,6 +6,7 @@ both: the core (`pinning.py`) decides, the adapters only translate. Import and p
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -72,6 +73,7 @@ class Adapter(Protocol):
     def update(self, state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]: ...
     def read(self, state: dict[str, Any]) -> dict[str, Any]: ...
     def warnings(self) -> list[str]: ...
+    def quoted(self, value: Any) -> str: ...
 
 
 class PluginAdapter:
@@ -111,6 +113,10 @@ class PluginAdapter:
         logged, self.engine.logged = self.engine.logged, []
         assert all(r.urn == PLUGIN_URN and r.severity == engine_pb2.WARNING for r in logged)
         return [r.message for r in logged]
+
+    def quoted(self, value: Any) -> str:
+        """A value as the plugin's messages quote it: as its callers (TypeScript, Go, YAML...) write it."""
+        return json.dumps(value)
 
 
 class DynamicAdapter:
@@ -164,6 +170,10 @@ class DynamicAdapter:
             text += chunk
         lines = text.decode().splitlines()
         return [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")]
+
+    def quoted(self, value: Any) -> str:
+        """A value as a Python program's messages quote it."""
+        return repr(value)
 
 
 def _camel(values: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +262,8 @@ def test_keepers_stored_damaged_are_written_again_and_the_pin_stays(adapter: Ada
     repaired = adapter.update(state, inputs)
     assert (repaired["image_id"], repaired["keepers"]) == (PINNED["id"], {"rollout": "1"})
     assert adapter.warnings() == [
-        f"the state had ['rollout', '1'] as keepers (expected a map of strings): written again; the pin on "
+        f"the state had {adapter.quoted(['rollout', '1'])} as keepers (expected a map of strings): written again; "
+        f"the pin on "
         f"{PINNED['id']} is kept"
     ]
     assert not changed(adapter, repaired, inputs, [])
@@ -374,7 +385,7 @@ def test_check_speaks_the_schemas_words(plugin: Provider) -> None:
     failures = {f.property: f.reason for f in checked.failures}
     assert failures["nameRgex"] == "PinnedImage has no input 'nameRgex'; did you mean 'nameRegex'?"
     assert failures["imageId"].startswith("PinnedImage has no input 'imageId'")  # an output, not an input
-    assert failures["keepers"] == "keepers must be a map of strings, not {'a': 1}"
+    assert failures["keepers"] == 'keepers must be a map of strings, not {"a": 1}'  # as its callers write it
     checked = plugin.stub.Check(provider_pb2.CheckRequest(urn=PLUGIN_URN, news=struct({"minRam": -1})))
     (failure,) = checked.failures
     assert failure.property == "minRam" and "minRam=-1" in failure.reason and "min_ram" not in failure.reason

@@ -35,6 +35,7 @@ and never a credential: signatures and tokens travel in headers, which are never
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,18 +43,40 @@ from typing import Any
 _SHOWN_CHARACTERS = 80
 
 
+_values_as_json = False  # see `quote_values_as_json`
+
+
+def quote_values_as_json() -> None:
+    """From now on, messages quote values other than text as JSON writes them (`true`, `null`, `{"a": 1}`), not
+    as Python does (`True`, `None`, `{'a': 1}`): for the provider plugin's process, whose callers write
+    TypeScript, Go, C# or YAML. Text is quoted alike either way."""
+    global _values_as_json
+    _values_as_json = True
+
+
 def shown(value: Any) -> str:
     """A value as messages quote it, cut short when long: a 70,000-character name must not become a
     70,000-character message (gRPC, for one, drops error details past 16 KiB). Text is quoted as typed
     (`'(a)\\1'`, not `'(a)\\\\1'`: a regex reads as written) unless only its repr shows it plainly: with
-    a quote, a character that does not print, or a trailing backslash; any other value is its repr."""
+    a quote, a character that does not print, or a trailing backslash; any other value is its repr, or its
+    JSON (`quote_values_as_json`)."""
     try:
-        text = f"'{value}'" if isinstance(value, str) and _as_typed(value) else repr(value)
+        if isinstance(value, str):
+            text = f"'{value}'" if _as_typed(value) else repr(value)
+        else:
+            text = _as_json(value) if _values_as_json else repr(value)
     except ValueError:  # an int too long to print (over 4,300 digits)
         text = f"<a {value.bit_length()}-bit number>"
     if len(text) <= _SHOWN_CHARACTERS:
         return text
     return f"{text[:_SHOWN_CHARACTERS]}... ({len(text)} characters)"
+
+
+def _as_json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:  # not a value a caller could have written (an object of this package): as Python shows it
+        return repr(value)
 
 
 def _as_typed(text: str) -> bool:

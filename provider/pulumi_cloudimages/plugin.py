@@ -42,7 +42,7 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
 from ._version import VERSION
 from .arguments import ARGUMENT_NAMES, split_arguments
-from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, shown
+from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, quote_values_as_json, shown
 from .lookup import alookup_then
 from .naming import FUNCTION, PACKAGE, camel, rephrase
 from .outputs import choice_values
@@ -385,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--logtostderr", action="store_true", help="accepted for the engine")
     parser.add_argument("--tracing", help="accepted for the engine")
     args, _ = parser.parse_known_args(argv)  # e.g. -v=9, which the engine adds with --logflow
-
+    quote_values_as_json()  # the plugin's callers write TypeScript, Go, C# or YAML: `true`, not `True`
     asyncio.run(_serve(args.engine))
 
 

@@ -3,6 +3,7 @@ the secret values it was handed, config and arguments alike, and passes each mes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,7 +27,14 @@ def secret_texts(values: Iterable[Any]) -> tuple[str, ...]:
             text = str(value)
             cut = shown(text)  # a long value is quoted by its beginning only: that must be masked too
             texts.update({text, quote(text, safe="~"), *_url_parts(text), *([cut] if text not in cut else [])})
+            texts.update(_escaped(text))
     return tuple(sorted(texts, key=len, reverse=True))
+
+
+def _escaped(text: str) -> set[str]:
+    """A text as it shows inside a quoted list or map (`shown`): escaped as Python's repr and as JSON escape it
+    (a quote, a backslash, a control character)."""
+    return {repr(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]} - {text}
 
 
 def _url_parts(text: str) -> set[str]:
