@@ -109,7 +109,7 @@ def test_images_a_project_shares_out_stay_its_own(emulator: Emulator) -> None:
         forget()
 
 
-def test_images_a_project_shares_out_stay_its_own_when_its_id_is_discovered_through_iam() -> None:
+def test_images_a_project_shares_out_stay_its_own_when_its_id_is_discovered_through_iam(tmp_path: Path) -> None:
     # No projectId configured: the credentials' project, found through IAM, is the caller's own.
     ProjectLookup.forget_all()
     with Emulator(
@@ -119,6 +119,9 @@ def test_images_a_project_shares_out_stay_its_own_when_its_id_is_discovered_thro
                              "cloudimages:region": "cn-north-4", "cloudimages:accessKey": "AKOWNER",
                              "cloudimages:secretKey": "SKOWNER"})  # fmt: skip
         try:
+            with pytest.raises(GetImagesError, match="not an image ID"):  # the file is read as the lookup starts
+                get_images(**FILTERS, exclude_file=revocation_file(tmp_path, "ubuntu-2204-old"))
+            assert emu.requests == []  # bad input is refused before any request, IAM's included
             assert get_images(**FILTERS).id == LOOKALIKE["id"]  # the owner's newest build: not left out as shared
             assert [r.path for r in emu.requests].count("/v3/projects") == 1
         finally:

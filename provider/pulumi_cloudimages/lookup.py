@@ -138,7 +138,7 @@ def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh
 def _fetched(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     with _clients.using(settings) as client:
         found = _drive(
-            lookup_flow(query, selection, client.own_project()), lambda q, n: client.list_images(q, max_results=n)
+            lookup_flow(query, selection, client.own_project), lambda q, n: client.list_images(q, max_results=n)
         )
     with _results_lock:
         return _results.put(key, found)

@@ -176,20 +176,22 @@ def check_choosable(query: ImageQuery) -> None:
         )
 
 
-def lookup_flow(query: ImageQuery, selection: Selection, own_project: str | None = None) -> Flow:
+def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[], str | None] = lambda: None) -> Flow:
     """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`.
 
     Only usable images are chosen: unless the query sets `status`, it asks for `status=active` (an image
     still `queued` or `saving` in a build pipeline must never win `most_recent`). The guards (`guards.py`)
-    then leave out untrusted sources, revoked images and those younger than `min_age`; `own_project`, the
-    caller's project ID when it is configured, keeps the images it shares out among its own."""
+    then leave out untrusted sources, revoked images and those younger than `min_age`; `own_project()`, the
+    caller's project ID, keeps the images it shares out among its own: asked once the selection is known to
+    be valid (it may ask IAM, and bad input is refused before any request)."""
     check_choosable(query)
     status_defaulted = query.status is None
     if status_defaulted:
         query = query.with_options(status=CHOSEN_STATUS)
     pattern = compile_name_regex(selection.name_regex) if selection.name_regex is not None else None
     trusted_only = Guards.trusted_only_for(query)
-    guards = Guards(datetime.now(timezone.utc), selection.soak(), selection.revoked(), trusted_only, own_project)
+    soak, revoked = selection.soak(), selection.revoked()
+    guards = Guards(datetime.now(timezone.utc), soak, revoked, trusted_only, own_project() if trusted_only else None)
 
     def named(image: Image) -> bool:
         return pattern is None or name_matches(pattern, image.name)
