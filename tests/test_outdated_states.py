@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_cloudimages.states import StateFileError, read_state
+from pulumi_cloudimages.states import StateDocument, StateFileError, read_state
 
 STATES = Path(__file__).parent / "data" / "states"
 UBUNTU_2204 = "87c08afe-80fc-52f2-abe6-f0cf30e5b09e"
@@ -104,57 +104,138 @@ def test_terraform_show_json_walks_child_modules() -> None:
     assert (skipped.where.path, skipped.reason) == ("block_device[0].image_id", "'custom-built' is not an image ID")
 
 
-def _instance(attributes: dict[str, object], marks: object) -> dict[str, object]:
-    return {"schema_version": 0, "attributes": attributes, "sensitive_attributes": marks}
+# Terraform's sensitive marks, as hashicorp/terraform writes them: a state's `sensitive_attributes` is a list of cty
+# paths (internal/states/statefile/version4.go, `marshalPaths`; its version4_test.go holds the JSON), `terraform show
+# -json` has `sensitive_values` shaped like `values` (internal/command/jsonstate/state.go, `SensitiveAsBool`).
+SENSITIVE = "6dd501b5-4d0a-4cb0-89e4-37f314b34bfc"  # every value here marked sensitive is this one
+SUSE_15 = "82816525-5a11-4924-b1ab-2fcdfede4107"
+MARKED = "marked sensitive: not read"
+UNREAD = "Terraform's marks of what is sensitive are in a form not read here: not read"
 
 
-def test_terraform_sensitive_values_are_never_read_like_pulumi_secrets() -> None:
-    """Both forms of a state's `sensitive_attributes` (a list of paths of steps, and an object shaped like the
-    values), `sensitive_values` of `terraform show -json`, a value inside a marked block, and marks in a form not
-    known here (then nothing of the resource is read): each said, none reported."""
-    path = [{"type": "get_attr", "value": "block_device"}, {"type": "index", "value": {"value": 1, "type": "number"}}]
-    by_key = [{"type": "get_attr", "value": "servers"}, {"type": "index", "value": {"value": "blue", "type": "string"}}]
-    instances = [
-        _instance({"image_id": UBUNTU_2204, "admin_pass": "x"}, [[{"type": "get_attr", "value": "image_id"}]]),
-        _instance({"block_device": [{"image_id": CENTOS_79}, {"image_id": UBUNTU_2204}]}, [path]),
-        _instance({"servers": {"blue": {"image_id": UBUNTU_2204}, "green": {"image_id": CENTOS_79}}}, [by_key]),
-        _instance({"image_id": UBUNTU_2204}, {"image_id": True}),
-        _instance({"image_id": UBUNTU_2204}, {"image_id": False, "tags": {}}),  # marks that mark nothing
-        _instance({"image_id": CENTOS_79, "admin_pass": None}, []),
-        _instance({"image_id": UBUNTU_2204}, [[{"type": "some_future_step", "value": 1}]]),
+def _attr(name: str) -> dict[str, object]:
+    return {"type": "get_attr", "value": name}
+
+
+def _index(key: object, kind: object) -> dict[str, object]:
+    return {"type": "index", "value": {"value": key, "type": kind}}
+
+
+def _found(document: StateDocument) -> tuple[list[tuple[str, str | None, str]], list[tuple[str | None, str, str]]]:
+    assert SENSITIVE not in repr(document)
+    return ([(r.image_id, r.where.resource, r.where.path) for r in document.references],
+            [(s.where.resource, s.where.path, s.reason) for s in document.skipped])  # fmt: skip
+
+
+def test_a_state_s_sensitive_attributes_are_never_read_and_what_is_beside_them_is() -> None:
+    """Terraform 1.14's state: a marked attribute, a list's element in a nested block, a map's key, a whole block
+    (a `dynamic` block over a sensitive value; a set's elements also take their marks to the set), and a value of
+    dynamic type, which the state writes wrapped (`terraform_data`'s `input`: `{"value": ..., "type": ...}`)."""
+    references, skipped = _found(read_state((STATES / "terraform-sensitive.tfstate").read_bytes(), "tfstate"))
+    assert references == [
+        (UBUNTU_2204, "huaweicloud_compute_instance.batch", "block_device[0].image_id"),
+        (CENTOS_79, "huaweicloud_compute_instance.batch", "image_id"),
+        (UBUNTU_2204, "huaweicloud_compute_instance.web[1]", "image_id"),
+        (SUSE_15, 'terraform_data.image["plain"]', "input.value.image_id"),  # output.value.image_id: the same
+        (CENTOS_79, "module.pool.huaweicloud_compute_instance.node[0]", "image_id"),
     ]
-    for number, instance in enumerate(instances):
-        instance["index_key"] = number
-    resource = {"mode": "managed", "type": "huaweicloud_compute_instance", "name": "app", "instances": instances}
-    state = {"version": 4, "terraform_version": "1.9.8", "lineage": "l", "resources": [resource]}
-    document = read_state(json.dumps(state).encode(), "terraform.tfstate")
-    app = "huaweicloud_compute_instance.app"
-    assert [(r.image_id, r.where.resource, r.where.path) for r in document.references] == [
-        (CENTOS_79, f"{app}[1]", "block_device[0].image_id"),
-        (CENTOS_79, f"{app}[2]", "servers.green.image_id"),
-        (UBUNTU_2204, f"{app}[4]", "image_id"),
-        (CENTOS_79, f"{app}[5]", "image_id"),
+    assert skipped == [
+        ("huaweicloud_as_configuration.workers", "instance_config[0].image_id", MARKED),
+        ("huaweicloud_compute_instance.batch", "block_device[1].image_id", MARKED),
+        ("huaweicloud_compute_instance.web[0]", "image_id", MARKED),
+        ('terraform_data.image["secret"]', "input.value.image_id", MARKED),
+        ("module.pool.huaweicloud_compute_instance.node[0]", "metadata.image_id", MARKED),
     ]
-    assert [(s.where.resource, s.where.path, s.reason) for s in document.skipped] == [
-        (f"{app}[0]", "image_id", "marked sensitive: not read"),
-        (f"{app}[1]", "block_device[1].image_id", "marked sensitive: not read"),
-        (f"{app}[2]", "servers.blue.image_id", "marked sensitive: not read"),
-        (f"{app}[3]", "image_id", "marked sensitive: not read"),
-        (f"{app}[6]", "image_id", "marked sensitive: not read"),
+
+
+def _server(marks: object, **more: object) -> dict[str, object]:
+    attributes = {"block_device": [{"image_id": SENSITIVE}, {"image_id": UBUNTU_2204}], "image_id": CENTOS_79}
+    instance = {"schema_version": 0, "attributes": attributes, "sensitive_attributes": marks, **more}
+    resource = {"mode": "managed", "type": "huaweicloud_compute_instance", "name": "batch", "instances": [instance]}
+    return {"version": 4, "terraform_version": "1.14.0", "serial": 3, "lineage": "l", "resources": [resource]}
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        {"block_device": [{"image_id": True}]},  # shaped like the values: Terraform refuses it ("invalid structure")
+        [[_attr("block_device"), {"type": "index", "value": 0}]],  # an index without its type: refused too
+        [[_attr("block_device"), _index("0", "number")]],
+        [[{"type": "get_attr", "value": 5}]],
+        [[{"type": "get_attr_or_else", "value": "block_device"}]],  # a step of a future Terraform
+        [[_attr("block_device"), _index({"image_id": SENSITIVE}, ["object", {"image_id": "string"}])]],  # a set's
+        [[_attr("block_device"), _index(2, "number"), _attr("image_id")]],  # a path to no value
+        [[_attr("image_id")], "block_device"],
+    ],
+)  # fmt: skip
+def test_sensitive_marks_not_as_terraform_writes_them_leave_the_resource_unread(marks: object) -> None:
+    references, skipped = _found(read_state(json.dumps(_server(marks)), "tfstate"))
+    assert references == []
+    assert skipped == [("huaweicloud_compute_instance.batch", "block_device[0].image_id", UNREAD)]  # one note
+
+
+def test_a_state_marked_whole_or_written_before_marks() -> None:
+    references, skipped = _found(read_state(json.dumps(_server([[]])), "tfstate"))  # the empty path: the object
+    assert (references, [path for _, path, _ in skipped]) == ([], ["block_device[0].image_id"])
+    # Terraform 0.13 and older wrote no `sensitive_attributes`, and marked nothing.
+    old = _server(None)
+    del old["resources"][0]["instances"][0]["sensitive_attributes"]  # type: ignore[index]
+    references = [(r.image_id, r.where.path) for r in read_state(json.dumps(old).replace(SENSITIVE, SUSE_15),
+                                                                  "tfstate").references]  # fmt: skip
+    assert references == [(SUSE_15, "block_device[0].image_id"), (UBUNTU_2204, "block_device[1].image_id"),
+                          (CENTOS_79, "image_id")]  # fmt: skip
+
+
+def test_flat_attributes_of_a_state_upgraded_from_terraform_0_11() -> None:
+    """internal/states/statefile/testdata/roundtrip/v4-legacy-simple.in.tfstate: `attributes_flat`, no marks."""
+    flat = {"attributes_flat": {"id": "5388490630832483079", "block_device.#": "1",
+                                "block_device.0.image_id": UBUNTU_2204, "image_id": CENTOS_79}}  # fmt: skip
+    state = _server(None, **flat)
+    del state["resources"][0]["instances"][0]["attributes"]  # type: ignore[index]
+    references, skipped = _found(read_state(json.dumps(state), "tfstate"))
+    assert references == [(UBUNTU_2204, "huaweicloud_compute_instance.batch", "block_device.0.image_id"),
+                          (CENTOS_79, "huaweicloud_compute_instance.batch", "image_id")]  # fmt: skip
+    assert skipped == []
+
+
+def test_terraform_show_json_sensitive_values_are_never_read() -> None:
+    """`terraform show -json` of Terraform 1.14 (shaped as internal/command/testdata/show-json-state/
+    sensitive-variables/output.json): `true` where sensitive, `false` for a list's unmarked element, `{}` for an
+    unmarked object; dynamic values unwrapped. Terraform 1.0 and older wrote no `sensitive_values`."""
+
+    def resource(address: str, values: dict[str, object], marks: object = None) -> dict[str, object]:
+        kind, name = address.split("[")[0].split(".")
+        return {"address": address, "mode": "managed", "type": kind, "name": name,
+                "provider_name": "registry.terraform.io/huaweicloud/huaweicloud", "schema_version": 0,
+                "values": values, **({} if marks is None else {"sensitive_values": marks})}  # fmt: skip
+
+    batch = {"admin_pass": "Zx9!kP2#vQ7m", "block_device": [{"boot_index": 0, "image_id": UBUNTU_2204},
+             {"boot_index": 1, "image_id": SENSITIVE}], "image_id": CENTOS_79, "metadata": {}}  # fmt: skip
+    ids = {"id": "d71fb368", "input": {"image_id": [SUSE_15, SENSITIVE]}, "triggers_replace": None}
+    ids["output"] = ids["input"]
+    resources = [
+        resource("huaweicloud_compute_instance.batch", batch,
+                 {"admin_pass": True, "block_device": [{}, {"image_id": True}], "metadata": {}}),
+        resource('terraform_data.ids["a"]', ids, {"input": {"image_id": [False, True]},
+                                                  "output": {"image_id": [False, True]}}),
+        resource("huaweicloud_compute_instance.old", {"admin_pass": "Zx9!kP2#vQ7m", "image_id": SENSITIVE}),
+    ]  # fmt: skip
+    show = {"format_version": "1.0", "terraform_version": "1.14.0", "values": {"root_module": {"resources": resources}}}
+    references, skipped = _found(read_state(json.dumps(show), "show.json"))
+    assert references == [
+        (UBUNTU_2204, "huaweicloud_compute_instance.batch", "block_device[0].image_id"),
+        (CENTOS_79, "huaweicloud_compute_instance.batch", "image_id"),
+        (SUSE_15, 'terraform_data.ids["a"]', "input.image_id[0]"),
     ]
-    show = {"format_version": "1.0", "values": {"root_module": {"resources": [
-        {"address": "huaweicloud_compute_instance.app[0]", "values": {"id": "i-0", "image_id": CENTOS_79},
-         "sensitive_values": {}},
-        {"address": "huaweicloud_compute_instance.app[1]", "values": {"id": "i-1", "image_id": UBUNTU_2204},
-         "sensitive_values": {"image_id": True}},
-        {"address": "huaweicloud_compute_instance.app[2]", "values": {"network": [{"image_id": UBUNTU_2204}]},
-         "sensitive_values": {"network": True}}]}}}  # fmt: skip
-    shown = read_state(json.dumps(show), "show.json")
-    assert [r.image_id for r in shown.references] == [CENTOS_79]
-    assert [(s.where.resource, s.where.path, s.reason) for s in shown.skipped] == [
-        ("huaweicloud_compute_instance.app[1]", "image_id", "marked sensitive: not read"),
-        ("huaweicloud_compute_instance.app[2]", "network[0].image_id", "marked sensitive: not read"),
+    old = ("terraform show -json of Terraform 1.0 or older, which does not say what is sensitive: not read (give the "
+           "state: terraform state pull)")  # fmt: skip
+    assert skipped == [
+        ("huaweicloud_compute_instance.batch", "block_device[1].image_id", MARKED),
+        ('terraform_data.ids["a"]', "input.image_id[1]", MARKED),
+        ("huaweicloud_compute_instance.old", "image_id", old),
     ]
+    resources[0]["sensitive_values"] = {"block_device": [{}, {}, {"image_id": True}]}  # for no value: none read
+    assert _found(read_state(json.dumps(show), "show.json"))[1][0][1:] == ("block_device[0].image_id", UNREAD)
 
 
 def test_plain_id_lists_with_comments_lowercased() -> None:

@@ -5,7 +5,8 @@ Recognised by content, never by file name:
   "inputs", "outputs"}]}}`; a secret is `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
   "ciphertext": ...}` (or `"plaintext"`, after `--show-secrets`);
 - a Terraform state, format version 4 (`terraform.tfstate`, `terraform state pull`):
-  `resources[].instances[].attributes`, with `module` and `index_key` making the address;
+  `resources[].instances[].attributes` (or `attributes_flat`, upgraded from 0.11), with `module` and `index_key`
+  making the address;
 - `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively;
 - plain text: image IDs, one a line, `#` comments and blank lines allowed.
 
@@ -23,9 +24,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 from .arguments import ARGUMENT_NAMES, argument_name
@@ -35,6 +37,7 @@ from .pinning import PINNED_IMAGE, STATE_MARKERS
 from .query import is_filter_name
 
 Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
+Steps = tuple[str | int, ...]  # where a value is: the keys of objects and indexes of lists leading to it
 
 IMAGE_ID_KEYS = frozenset({"image_id", "imageId"})
 # Pulumi's secret signature (sdk/go/common/resource/sig/sig.go, `Secret`), and the fields of a secret in an
@@ -193,7 +196,9 @@ def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
             key = "image_id" if "image_id" in outputs else "imageId"
             _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None)
             continue
-        _add_found(found, name, urn, [("outputs", outputs), ("inputs", inputs)])
+        _add_found(
+            found, name, urn, chain(_under_image_keys(outputs, ("outputs",)), _under_image_keys(inputs, ("inputs",)))
+        )
     return found
 
 
@@ -226,8 +231,17 @@ def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
             instance = _object(instance, name, f"resources[{index}].instances[{number}]")
             key = instance.get("index_key")
             address = base if key is None else f"{base}[{json.dumps(key)}]"
-            sensitive = _sensitive_paths(instance.get("sensitive_attributes"))
-            _add_found(found, name, address, [("", instance.get("attributes") or {})], sensitive)
+            attributes, marks = instance.get("attributes"), instance.get("sensitive_attributes")
+            flat = instance.get("attributes_flat")
+            if attributes is None and isinstance(flat, Mapping):
+                # An object upgraded from a state of Terraform 0.11 and not applied since keeps its attributes flat
+                # (internal/states/statefile/version3_upgrade.go), `block_device.0.image_id`, and has no marks.
+                values = [((path,), flat[path]) for path in flat if path.rsplit(".", 1)[-1] in IMAGE_ID_KEYS]
+                _add_found(found, name, address, values, UNREAD_MARKS if marks else frozenset())
+                continue
+            # No `sensitive_attributes`: written by Terraform 0.13 or older, which marked nothing.
+            sensitive = frozenset() if marks is None else _placed(_cty_paths(marks), attributes or {})
+            _add_found(found, name, address, _under_image_keys(attributes or {}, ()), sensitive)
     return found
 
 
@@ -245,79 +259,109 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
         module, path = modules.pop()
         for index, resource in enumerate(_list(module.get("resources"), name, f"{path}.resources")):
             resource = _object(resource, name, f"{path}.resources[{index}]")
-            sensitive = _sensitive_paths(resource.get("sensitive_values"))
-            _add_found(found, name, str(resource.get("address")), [("", resource.get("values") or {})], sensitive)
+            attributes, marks = resource.get("values") or {}, resource.get("sensitive_values")
+            sensitive = OLD_SHOW if marks is None else _placed(list(_marked_in(marks, ())), attributes)
+            _add_found(found, name, str(resource.get("address")), _under_image_keys(attributes, ()), sensitive)
         children = _list(module.get("child_modules"), name, f"{path}.child_modules")
         modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
     return found
 
 
-def _sensitive_paths(marks: Any) -> set[str] | None:
-    """The attribute paths Terraform marked sensitive, written as `_under_image_keys` writes them (`network[0].
-    image_id`); None when the marks are in a form not known here, so that nothing of the resource is read.
-
-    Two forms: a list of paths, each a list of steps `{"type": "get_attr", "value": "image_id"}` or `{"type":
-    "index", "value": {"value": 0, "type": "number"}}` (a state's `sensitive_attributes`: terraform's
-    internal/states/statefile/version4.go, `marshalPaths`); or an object shaped like the values with `true` where
-    sensitive (`sensitive_values` of `terraform show -json`; read in a state's `sensitive_attributes` too)."""
-    if marks is None or marks == []:
-        return set()
-    if isinstance(marks, Mapping):
-        return set(_marked_in(marks, ""))
-    if not isinstance(marks, list) or not all(isinstance(path, list) and path for path in marks):
-        return None
-    paths = set()
-    for steps in marks:
-        path = ""
-        for step in steps:
-            kind, value = (step.get("type"), step.get("value")) if isinstance(step, Mapping) else (None, None)
-            key = value.get("value") if kind == "index" and isinstance(value, Mapping) else value
-            if kind in ("get_attr", "index") and isinstance(key, str):
-                path = f"{path}.{key}" if path else key  # an attribute, or a map's key
-            elif kind == "index" and isinstance(key, int) and not isinstance(key, bool):
-                path = f"{path}[{key}]"
-            else:
-                return None
-        paths.add(path)
-    return paths
+# How Terraform writes what is sensitive (hashicorp/terraform, alike from 0.14 to 1.14 and main):
+# - a state: `sensitive_attributes` of an instance, a list of cty paths (internal/states/statefile/version4.go,
+#   `marshalPaths`; since 0.14, and Terraform reads nothing else there). A step is `{"type": "get_attr", "value":
+#   NAME}`, or `{"type": "index", "value": KEY}` with KEY as go-cty writes a value of dynamic type (cty/json/
+#   marshal.go, `marshalDynamic`): `{"value": 0, "type": "number"}` in a list, `{"value": "blue", "type": "string"}`
+#   in a map. No step enters a set: go-cty moves the marks of its elements onto the set (cty/value_init.go, `SetVal`).
+# - `terraform show -json`: `sensitive_values` beside `values`, shaped like them with `true` where sensitive
+#   (internal/command/jsonstate/state.go, `SensitiveAsBool`); since 1.1, before which the values came unmarked.
+MARKED = "marked sensitive: not read"
+UNREAD_MARKS = "Terraform's marks of what is sensitive are in a form not read here: not read"
+OLD_SHOW = ("terraform show -json of Terraform 1.0 or older, which does not say what is sensitive: not read (give "
+            "the state: terraform state pull)")  # fmt: skip
 
 
-def _marked_in(marks: Any, path: str) -> Iterator[str]:
+def _cty_paths(marks: Any) -> list[Steps | None]:
+    """The paths of a state's `sensitive_attributes`; None for a path not written as Terraform writes them."""
+    return [_cty_path(path) for path in marks] if isinstance(marks, list) else [None]
+
+
+def _cty_path(path: Any) -> Steps | None:
+    steps = [_cty_step(step) for step in path] if isinstance(path, list) else [None]
+    return None if None in steps else tuple(step for step in steps if step is not None)
+
+
+def _cty_step(step: Any) -> str | int | None:
+    kind, value = (step.get("type"), step.get("value")) if isinstance(step, Mapping) else (None, None)
+    if kind == "index" and isinstance(value, Mapping):
+        kind, value = f"index {value.get('type')}", value.get("value")  # an index is a typed value
+    name = kind in ("get_attr", "index string") and isinstance(value, str)
+    if name or (kind == "index number" and isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    return None
+
+
+def _marked_in(marks: Any, at: Steps) -> Iterator[Steps | None]:
+    """The paths marked `true` in `sensitive_values`; None for a part in a form not known here."""
     if marks is True:
-        yield path
+        yield at
     elif isinstance(marks, Mapping):
         for key, item in marks.items():
-            yield from _marked_in(item, f"{path}.{key}" if path else str(key))
+            yield from _marked_in(item, (*at, key))
     elif isinstance(marks, list):
         for index, item in enumerate(marks):
-            yield from _marked_in(item, f"{path}[{index}]")
+            yield from _marked_in(item, (*at, index))
+    elif marks is not False:
+        yield None
 
 
-def _is_sensitive(path: str, sensitive: AbstractSet[str] | None) -> bool:
-    """Whether the value at `path` is marked, or lies inside a marked value."""
-    return sensitive is None or any(path == marked or path.startswith((f"{marked}.", f"{marked}["))
-                                    for marked in sensitive)  # fmt: skip
+def _placed(paths: list[Steps | None], values: Any) -> AbstractSet[Steps] | str:
+    """Where the marked paths are in the values as written, or why nothing is read: a path in a form not known
+    here, or one that leads to no value, leaves the resource unread rather than misread."""
+    placed: set[Steps] = set()
+    for path in paths:
+        landed = set() if path is None else _place(path, values, ())
+        if not landed:
+            return UNREAD_MARKS
+        placed |= landed
+    return placed
+
+
+def _place(path: Steps, value: Any, at: Steps) -> set[Steps]:
+    """Where a cty path is in the JSON of the values; in a value of dynamic type, it goes on inside (and where an
+    object's attributes look like one, both ways)."""
+    if not path:
+        return {at}
+    step, rest = path[0], path[1:]
+    found: set[Steps] = set()
+    if _is_dynamic(value):
+        found |= _place(path, value["value"], (*at, "value"))
+    in_list = isinstance(value, list) and isinstance(step, int) and step < len(value)
+    if in_list or (isinstance(value, Mapping) and step in value):
+        found |= _place(rest, value[step], (*at, step))
+    return found
 
 
 def _add_found(
     found: StateDocument,
     name: str,
     resource: str,
-    parts: list[tuple[str, Any]],
-    sensitive: AbstractSet[str] | None = frozenset(),
+    values: Iterable[tuple[Steps, Any]],
+    sensitive: AbstractSet[Steps] | str = frozenset(),
 ) -> None:
     """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
-    one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read."""
+    one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read, nor
+    any when `sensitive` says why none is."""
     seen: set[str] = set()
     before = len(found.skipped)
-    for part, values in parts:
-        for path, value in _under_image_keys(values, part):
-            if value not in (None, "") and _is_sensitive(path, sensitive):
-                found.skipped.append(Skipped(Where(name, resource, path), "marked sensitive: not read"))
-                continue
-            for reference in _add_values(found, Where(name, resource, path), value, None, seen):
-                seen.add(reference.image_id)
+    for at, value in values:
+        where = Where(name, resource, _dotted(at))
+        if value not in (None, "") and (isinstance(sensitive, str) or any(at[: len(m)] == m for m in sensitive)):
+            found.skipped.append(Skipped(where, sensitive if isinstance(sensitive, str) else MARKED))
+            continue
+        for reference in _add_values(found, where, value, None, seen):
+            seen.add(reference.image_id)
     first = {item.reason: item for item in reversed(found.skipped[before:])}
     found.skipped[before:] = [item for item in found.skipped[before:] if first[item.reason] is item]
 
@@ -341,22 +385,40 @@ def _add_values(
     return []
 
 
-def _under_image_keys(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """(path, value) of every value under a key `image_id`/`imageId`, at any depth."""
-    if isinstance(value, Mapping):
+def _under_image_keys(value: Any, at: Steps) -> Iterator[tuple[Steps, Any]]:
+    """(where, value) of every value under a key `image_id`/`imageId`, at any depth."""
+    if _is_dynamic(value):
+        yield from _under_image_keys(value["value"], (*at, "value"))  # its type names attributes, holds no values
+    elif isinstance(value, Mapping):
         if _is_secret(value):
             return
         for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
+            here = (*at, key)
             if key in IMAGE_ID_KEYS and isinstance(item, list):
-                yield from ((f"{here}[{index}]", each) for index, each in enumerate(item))
+                yield from (((*here, index), each) for index, each in enumerate(item))
             elif key in IMAGE_ID_KEYS and (_is_secret(item) or not isinstance(item, Mapping)):
                 yield here, item
             else:
                 yield from _under_image_keys(item, here)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _under_image_keys(item, f"{path}[{index}]")
+            yield from _under_image_keys(item, (*at, index))
+
+
+def _is_dynamic(value: Any) -> bool:
+    """A value of an attribute of dynamic type, as a state writes it: `{"value": {"image_id": ...}, "type":
+    ["object", {"image_id": "string"}]}` (go-cty's cty/json/marshal.go, `marshalDynamic`, and `MarshalType`)."""
+    if not isinstance(value, Mapping) or value.keys() != {"value", "type"}:
+        return False
+    kind = value["type"]
+    if isinstance(kind, list) and kind:
+        return kind[0] in ("list", "set", "map", "object", "tuple")
+    return kind in ("string", "number", "bool", "dynamic")
+
+
+def _dotted(at: Steps) -> str:
+    """`network[0].image_id`."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" if n else step for n, step in enumerate(at))
 
 
 def _is_secret(value: Any) -> bool:
