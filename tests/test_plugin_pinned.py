@@ -263,12 +263,22 @@ def test_keepers_stored_damaged_are_written_again_and_the_pin_stays(adapter: Ada
     assert (repaired["image_id"], repaired["keepers"]) == (PINNED["id"], {"rollout": "1"})
     assert adapter.warnings() == [
         f"the state had {adapter.quoted(['rollout', '1'])} as keepers (expected a map of strings): written again; "
-        f"the pin on "
-        f"{PINNED['id']} is kept"
+        f"the pin on {PINNED['id']} is kept"
     ]
     assert not changed(adapter, repaired, inputs, [])
     moved = adapter.update(repaired, {**inputs, "keepers": {"rollout": "2"}})  # a real keeper change still moves it
     assert moved["image_id"] == NEWER_ID
+
+
+def test_a_state_with_spellings_an_earlier_version_took_keeps_its_meaning(adapter: Adapter, emulator: Emulator) -> None:
+    state = {**adapter.create(ARGS), "support_kvm": "yes"}  # as an earlier, lax version took it and stored it
+    emulator.replace_catalog(catalog(newer=True))  # a newer build, which a moved pin would take
+    assert not changed(adapter, state, ARGS, [])  # "yes" was true: the program's True is no change
+    refreshed = adapter.read(state)
+    assert (refreshed["image_id"], refreshed["latest_id"], refreshed["upgrade_available"]) == (
+        PINNED["id"], NEWER_ID, True,
+    )  # fmt: skip
+    assert "expected true or false" in adapter.check({**ARGS, "support_kvm": "yes"})["support_kvm"]  # new input: no
 
 
 def test_a_pinned_image_put_on_the_revocation_list_is_reported_by_refresh(adapter: Adapter, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidQueryError, shown
+from .inputs import STORED
 from .naming import camel
 from .query import ImageQuery, is_filter_name
 from .selection import Selection, check_choosable
@@ -52,8 +53,9 @@ _INTEGERS = frozenset(
 )
 
 
-def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, CallOverrides]:
-    """Filters, selection and overrides from arguments by Python name; None means unset."""
+def split_arguments(args: Mapping[str, Any], *, stored: bool = False) -> tuple[ImageQuery, Selection, CallOverrides]:
+    """Filters, selection and overrides from arguments by Python name; None means unset. `stored`: arguments
+    read back from a state, which an earlier version may have written with spellings now refused (`"yes"`)."""
     given = {key: _whole(value) if key in _INTEGERS else value for key, value in args.items() if value is not None}
     for key in given:
         if key not in ARGUMENT_NAMES and not (isinstance(key, str) and is_filter_name(key)):
@@ -62,7 +64,7 @@ def split_arguments(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Cal
             raise InvalidQueryError(f"unknown argument {shown(key)}{hint}", names=(str(key),))
     selection = _validated(Selection, given, "invalid selection")
     overrides = _validated(CallOverrides, given, "invalid argument")
-    query = ImageQuery.model_validate(given)
+    query = ImageQuery.model_validate(given, context={STORED: True} if stored else None)
     check_choosable(query)
     return query, selection, overrides
 

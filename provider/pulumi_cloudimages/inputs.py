@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+# Validation context of arguments read back from a stack's state: an earlier version took pydantic's lax reading
+# (`"yes"` for true, `True` for 1) and stored what the program gave; that state must keep its meaning.
+STORED = "stored"
+
 
 def checked(annotation: Any, value: Any) -> Any:
     """`value` for a field of type `annotation` (`bool | None`, `int`...): a flag must be true or false, a whole

@@ -288,7 +288,7 @@ def _pin_lookups(
         if key in pins:
             continue
         try:
-            query, selection, _overrides = split_arguments(reference.pin or {})  # the caller's settings are used
+            query, selection, _overrides = split_arguments(reference.pin or {}, stored=True)  # settings: the caller's
         except InvalidQueryError as exc:  # a value this version refuses: the lineage decides instead
             skipped.append(Skipped(reference.where, f"PinnedImage arguments not usable ({exc}): judged by lineage"))
             continue

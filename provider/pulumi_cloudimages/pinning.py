@@ -192,7 +192,7 @@ class Pinning:
         _damage(state, self.word, check_keepers=True)
         pinned = state["image_id"]
         with self._failing(state, secret_inputs):
-            query, selection, overrides = split_arguments(_arguments(state))
+            query, selection, overrides = split_arguments(_arguments(state), stored=True)
             settings = self._settings(overrides)
             exists = find_image(pinned, settings) is not None
             revoked = selection.revocation(pinned)
@@ -321,15 +321,15 @@ def _arguments(state: Mapping[str, Any]) -> dict[str, Any]:
 def _meaning(olds: dict[str, Any], news: dict[str, Any]) -> set[str]:
     """The arguments whose meaning differs; an unknown one may differ."""
     unknown = {name for name, value in news.items() if has_unknown(value)}
-    old, new = _validated(olds), _validated({k: v for k, v in news.items() if k not in unknown})
+    old, new = _validated(olds, stored=True), _validated({k: v for k, v in news.items() if k not in unknown})
     if old is None or new is None:  # check refuses these (or a hand-edited state holds them): compared as written
         old, new = olds, {k: v for k, v in news.items() if k not in unknown}
     return unknown | {name for name in {*old, *new} - unknown if old.get(name) != new.get(name)}
 
 
-def _validated(args: dict[str, Any]) -> dict[str, Any] | None:
+def _validated(args: dict[str, Any], *, stored: bool = False) -> dict[str, Any] | None:
     try:
-        query, selection, overrides = split_arguments(args)
+        query, selection, overrides = split_arguments(args, stored=stored)
     except InvalidQueryError:
         return None
     models = (query, selection, overrides)

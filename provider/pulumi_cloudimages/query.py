@@ -33,7 +33,7 @@ from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from .errors import InvalidQueryError, shown
-from .inputs import checked
+from .inputs import STORED, checked
 
 ImageType = Literal["gold", "private", "shared", "market"]
 Visibility = Literal["public", "private", "shared"]
@@ -210,6 +210,8 @@ class ImageQuery(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _not_guessed(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.context and info.context.get(STORED):  # read as the version that wrote it did
+            return value
         return checked(cls.model_fields[str(info.field_name)].annotation, value)
 
     @field_validator("os_bit", mode="before")
