@@ -400,6 +400,10 @@ def test_a_secret_with_quotes_or_backslashes_is_masked_inside_a_quoted_list(conf
     _, failures = invoke(configured, {"imagetype": [secret(odd)]})
     assert failures["imagetype"].startswith('invalid image filter: imagetype=["***"] is not allowed')
     assert "Secret" not in failures["imagetype"] and "builds" not in failures["imagetype"]
+    long = "S3cr3t-build-" + "7" * 100  # cut short where the list is quoted: its beginning is masked too
+    _, failures = invoke(configured, {"imagetype": ["gold", secret(long)]})
+    assert failures["imagetype"].startswith('invalid image filter: imagetype=["gold", "***... (')
+    assert "S3c" not in failures["imagetype"] and "777" not in failures["imagetype"]
 
 
 def test_messages_keep_request_lines_and_values_as_they_are(configured: Provider) -> None:

@@ -4,6 +4,7 @@ the secret values it was handed, config and arguments alike, and passes each mes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -48,7 +49,28 @@ def _url_parts(text: str) -> set[str]:
 
 
 def redacted(message: str, secrets: Iterable[str]) -> str:
-    """`message` with every text of `secrets` replaced by `***`."""
-    for text in secrets:
+    """`message` with every text of `secrets` replaced by `***`; and where a long value is cut short
+    (`shown`: `["S3cr3t-x... (111 characters)`), the beginning of a secret that the cut text ends with."""
+    texts = list(secrets)
+    for text in texts:
         message = message.replace(text, MASK)
+    for cut in reversed(list(_CUT.finditer(message))):
+        start = _secret_begun(message[: cut.start()], texts)
+        if start is not None:
+            message = message[:start] + MASK + message[cut.start() :]
     return message
+
+
+_CUT = re.compile(r"\.\.\. \(\d+ characters\)")  # how `shown` and the others mark a text cut short
+_SHOWN_BEFORE_A_CUT = 1000  # at most what any of them keeps
+
+
+def _secret_begun(before: str, texts: list[str]) -> int | None:
+    """Where, in the text before a cut, the beginning of a secret starts (the longest such beginning), if any."""
+    sizes = [
+        size
+        for text in texts
+        for size in range(min(len(text) - 1, len(before), _SHOWN_BEFORE_A_CUT), 0, -1)
+        if before.endswith(text[:size])
+    ]
+    return len(before) - max(sizes) if sizes else None
