@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 
-from pulumi_cloudimages import AuthenticationError, ConfigurationError, SignatureAuth
+from pulumi_cloudimages import AsyncImsClient, AuthenticationError, ConfigurationError, SignatureAuth
 from pulumi_cloudimages.emulator import PROJECT_A, PROJECT_B, Emulator
 from pulumi_cloudimages.project import ProjectLookup
 
@@ -85,6 +86,28 @@ def test_tokens(emulator: Emulator) -> None:
         assert any(image.owner == PROJECT_A for image in ims.list_images(imagetype="private"))
     with emulator.client(auth_token="TOKEN-STALE") as ims, pytest.raises(AuthenticationError, match="token"):
         ims.list_images()
+
+
+def test_the_callers_project_is_the_one_configured_or_the_one_its_access_key_discovers(emulator: Emulator) -> None:
+    ProjectLookup.forget_all()
+    emulator.requests.clear()
+    discovering = {"region": "cn-north-4", "iam_endpoint": emulator.url, "access_key": AK, "secret_key": SK}
+    with emulator.client(**discovering) as ims:
+        assert ims.own_project() == PROJECT_A
+    with emulator.client(**discovering, project_id=PROJECT_B) as ims:
+        assert ims.own_project() == PROJECT_B  # configured: IAM is not asked
+    with emulator.client(auth_token="TOKEN-A") as ims:
+        assert ims.own_project() is None  # a token names no project
+    assert [r.path for r in emulator.requests].count("/v3/projects") == 1
+
+    async def asynchronously() -> str | None:
+        async with AsyncImsClient(endpoint=emulator.url, **discovering) as ims:
+            return await ims.own_project()
+
+    ProjectLookup.forget_all()
+    assert asyncio.run(asynchronously()) == PROJECT_A
+    assert [r.path for r in emulator.requests].count("/v3/projects") == 2
+    ProjectLookup.forget_all()
 
 
 def test_project_discovery_through_the_emulated_iam(emulator: Emulator) -> None:

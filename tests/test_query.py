@@ -116,6 +116,13 @@ def test_flags_written_as_text_in_any_case_are_flags() -> None:
     assert dict(query.to_params())["protected"] == "true"
 
 
+def test_a_further_support_flag_written_as_text_true_or_false_is_sent_as_the_api_writes_it() -> None:
+    query = ImageQuery.model_validate(
+        {"__support_s4l": "True", "__support_amd_x": "FALSE", "__support_list": "hss,ces"}
+    )
+    assert dict(query.to_params()) == {"__support_s4l": "true", "__support_amd_x": "false", "__support_list": "hss,ces"}
+
+
 def test_bad_values_never_reach_the_network() -> None:
     sent: list[httpx.Request] = []
     transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json={"images": []}))

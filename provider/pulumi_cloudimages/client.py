@@ -286,7 +286,18 @@ class AsyncImsClient(_ClientBase):
         while not pager.done:
             yield pager.accept(parse_page(await self._send(pager.next_query())))
 
+    async def own_project(self) -> str | None:
+        """The caller's project: the one configured, else the one its credentials discover through IAM (asked
+        now if not yet, once per process); None when neither (anonymous, or a token without a project ID)."""
+        await self._discover()
+        return self._auth.project_id if isinstance(self._auth, SignatureAuth) else self.settings.project_id
+
     async def _send(self, query: ImageQuery) -> httpx.Response:
+        await self._discover()
+        return await self._send_with_retries(self._http.build_request("GET", _images_url(query)))
+
+    async def _discover(self) -> None:
+        """The project discovery that must come before the first signed request, if still to be made."""
         lookup = self._pending_discovery()
         if lookup is not None:
             async with self._discovery_lock:  # lookups that start together make one IAM call
@@ -295,7 +306,6 @@ class AsyncImsClient(_ClientBase):
                         lookup.accept(await self._send_with_retries(self._discovery_request(lookup), auth=None))
                     except (TransportError, ApiError, InvalidResponseError) as exc:
                         raise self._discovery_failed(lookup, exc) from exc
-        return await self._send_with_retries(self._http.build_request("GET", _images_url(query)))
 
     async def _send_with_retries(self, request: httpx.Request, **send: Any) -> httpx.Response:
         attempt = 0

@@ -65,8 +65,8 @@ def shown(value: Any) -> str:
             text = f"'{value}'" if _as_typed(value) else repr(value)
         else:
             text = _as_json(value) if _values_as_json else repr(value)
-    except ValueError:  # an int too long to print (over 4,300 digits)
-        text = f"<a {value.bit_length()}-bit number>"
+    except ValueError:  # an int too long to print (over 4,300 digits), alone or in a list or map
+        text = f"<a {value.bit_length()}-bit number>" if isinstance(value, int) else "<a value too long to show>"
     if len(text) <= _SHOWN_CHARACTERS:
         return text
     return f"{text[:_SHOWN_CHARACTERS]}... ({len(text)} characters)"

@@ -16,13 +16,13 @@ def checked(annotation: Any, value: Any) -> Any:
     number must not be one; other kinds as they are."""
     kinds = set(get_args(annotation)) or {annotation}
     if bool in kinds:
-        return flag(value)
+        return read_flag(value)
     if int in kinds and isinstance(value, bool):
         raise ValueError("expected a whole number, not true or false")
     return value
 
 
-def flag(value: Any) -> Any:
+def read_flag(value: Any) -> Any:
     # Text for stack config and the wire's own spelling; any case, as the emulator reads `true`/`false`.
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"

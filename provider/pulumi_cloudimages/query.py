@@ -33,7 +33,7 @@ from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from .errors import InvalidQueryError, shown
-from .inputs import STORED, checked
+from .inputs import STORED, checked, read_flag
 
 ImageType = Literal["gold", "private", "shared", "market"]
 Visibility = Literal["public", "private", "shared"]
@@ -324,6 +324,7 @@ def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
                     "string",
                     names=(name,),
                 )
+            value = read_flag(value) if isinstance(value, str) and value.lower() in ("true", "false") else value
         else:
             close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
