@@ -424,6 +424,35 @@ def test_a_state_from_another_version_keeps_its_pin_and_a_damaged_one_says_what_
     assert plain(moved.properties)["imageId"] == PINNED["id"]
 
 
+def test_a_state_that_lost_its_image_says_so_at_up_and_refresh_reads_it_again(
+    plugin: Provider, engine: tuple[FakeEngine, str], emulator: Emulator
+) -> None:
+    created = plain(plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(_camel(ARGS))))
+                    .properties)  # fmt: skip
+    lost = {key: value for key, value in created.items() if key != "image"}  # a hand edit, or a tool
+    with pytest.raises(grpc.RpcError) as refused:
+        plugin.stub.Diff(provider_pb2.DiffRequest(urn=PLUGIN_URN, id="pin-1", olds=struct(lost),
+                                                  news=struct(_camel(ARGS))))  # fmt: skip
+    assert str(refused.value.details()) == (  # type: ignore[attr-defined]
+        f"the state has no image (the attributes of the pinned image {PINNED['id']}): run `pulumi refresh` to read "
+        "them again (the pin is kept)"
+    )
+    engine[0].logged.clear()
+    read = plain(plugin.stub.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id="pin-1", properties=struct(lost)))
+                 .properties)  # fmt: skip
+    assert (read["imageId"], read["image"]) == (PINNED["id"], created["image"])
+    assert [r.message for r in engine[0].logged] == [
+        f"the state had no image: read again from the service; the pin on {PINNED['id']} is kept"
+    ]
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(urn=PLUGIN_URN, id="pin-1", olds=struct(read),
+                                                     news=struct(_camel(ARGS))))  # fmt: skip
+    assert diff.changes == DIFF_NONE
+    emulator.replace_catalog(catalog(without=(PINNED["id"],)))  # and now the image is gone too: nothing to read
+    with pytest.raises(grpc.RpcError) as refused:
+        plugin.stub.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id="pin-1", properties=struct(lost)))
+    assert f"no image, and image {PINNED['id']} is no longer visible" in str(refused.value.details())  # type: ignore[attr-defined]
+
+
 def test_without_an_engine_to_log_to_a_warning_goes_to_stderr(emulator: Emulator) -> None:
     fedora = {"name": "Fedora 38 64bit 20231117"}
     with provider_process(PLUGIN) as plugin:  # its engine address answers nothing

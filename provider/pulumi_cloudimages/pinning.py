@@ -189,12 +189,13 @@ class Pinning:
         """Refresh: the pin stays; report the newest match (`latest_id`, `upgrade_available`), whether the
         pinned image is still visible and whether it has been put on the revocation list since (`revoked`, the
         reason), with a warning for each. Keys this version does not know are kept as they are."""
-        _damage(state, self.word, check_keepers=True)
+        _damage(state, self.word, check_keepers=True, image_required=False)
         pinned = state["image_id"]
         with self._failing(state, secret_inputs):
             query, selection, overrides = split_arguments(_arguments(state), stored=True)
             settings = self._settings(overrides)
-            exists = find_image(pinned, settings) is not None
+            live = find_image(pinned, settings)
+            exists = live is not None
             revoked = selection.revocation(pinned)
             try:
                 newest = lookup(query, _newest_first(selection), settings, fresh=True).latest
@@ -206,8 +207,16 @@ class Pinning:
             if latest_id
             else "no image matches the filters any more either: change them to move the pin"
         )
-        kept = f"PinnedImage keeps image {pinned} ({shown((state.get('image') or {}).get('name'))})"
-        texts = [f"{kept}, which is no longer visible; {then}"] if not exists else []
+        restored: tuple[str, ...] = ()
+        if state.get("image") is None:  # lost from the state (a hand edit): read again, or nothing to keep it on
+            if live is None:
+                raise PinnedImageError(f"the state has no {self.word('image')}, and image {pinned} is no longer "
+                                       f"visible to read it again; {_AGAIN}")  # fmt: skip
+            state = {**state, "image": image_values(live, camel)}
+            restored = (f"the state had no {self.word('image')}: read again from the service; the pin on {pinned} "
+                        "is kept",)  # fmt: skip
+        kept = f"PinnedImage keeps image {pinned} ({shown(state['image'].get('name'))})"
+        texts = [*restored, *([f"{kept}, which is no longer visible; {then}"] if not exists else [])]
         if revoked is not None:
             texts.append(f"{kept}, which is now revoked: {revoked}; {then}")
         refreshed = {
@@ -344,12 +353,18 @@ def _keeper_changes(olds: Any, news: Any) -> set[str]:
     return set() if (olds or {}) == (news or {}) else {KEEPERS}
 
 
-def _damage(state: Mapping[str, Any], word: Word, *, check_keepers: bool) -> None:
-    """A `PinnedImageError` for the first output of the state that is missing or not what this version wrote."""
+def _damage(state: Mapping[str, Any], word: Word, *, check_keepers: bool, image_required: bool = True) -> None:
+    """A `PinnedImageError` for the first output of the state that is missing or not what this version wrote
+    (`image` may be missing when `image_required` is false: refresh reads it again)."""
     pinned, image, keepers = state.get("image_id"), state.get("image"), state.get(KEEPERS)
     if not isinstance(pinned, str) or not pinned:
         what = "has no" if pinned is None else f"has {shown(pinned)} as"
         raise PinnedImageError(f"the state {what} {word('image_id')} (expected an image ID): the pin is lost; {_AGAIN}")
+    if image is None and image_required:
+        raise PinnedImageError(
+            f"the state has no {word('image')} (the attributes of the pinned image {pinned}): run `pulumi refresh` "
+            "to read them again (the pin is kept)"
+        )
     if image is not None and not isinstance(image, Mapping):
         raise PinnedImageError(
             f"the state has {shown(image)} as {word('image')} (expected a map of the image's attributes): {_AGAIN}"
