@@ -59,6 +59,11 @@ NEWER_ID = "b3f1c2d4-0000-4000-8000-000000000001"
 
 def catalog(*, newer: bool = False, without: tuple[str, ...] = ()) -> Catalog:
     """The sample catalog, with a newer Ubuntu 22.04 build published, or some images deleted."""
+    return Catalog.from_data(catalog_document(newer=newer, without=without), "test catalog")
+
+
+def catalog_document(*, newer: bool = False, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`catalog`'s catalog, as a document (`{"images": [...]}`)."""
     data = sample_data()
     if newer:
         image = copy.deepcopy(PINNED)
@@ -66,7 +71,7 @@ def catalog(*, newer: bool = False, without: tuple[str, ...] = ()) -> Catalog:
                      updated_at="2026-11-20T08:00:00Z", self=f"/v2/images/{NEWER_ID}", file=f"/v2/images/{NEWER_ID}/file")  # fmt: skip  # noqa: E501
         data["images"].append(image)
     data["images"] = [i for i in data["images"] if i["id"] not in without]
-    return Catalog.from_data(data, "test catalog")
+    return data
 
 
 @pytest.fixture

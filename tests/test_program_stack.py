@@ -3,13 +3,17 @@ steps: up -> a newer image -> up keeps the pin -> refresh shows the upgrade -> a
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pulumi
 import pytest
 
 from pulumi_cloudimages import PinnedImage, get_images
 from pulumi_cloudimages.emulator import Emulator
 from pulumi_cloudimages.testing import CheckFailedError, ProgramStack
-from test_pinned import ARGS, NEWER_ID, PINNED, catalog
+from test_pinned import ARGS, NEWER_ID, PINNED, catalog, catalog_document
 
 
 def pinned_program() -> None:
@@ -43,6 +47,18 @@ def test_the_pin_through_a_stacks_life() -> None:
 
         stack.destroy()
         assert stack.resources == {} and stack.outputs == {}
+
+
+@pytest.mark.parametrize("form", ["document", "path"])
+def test_a_newer_catalog_given_as_a_document_or_a_path_as_the_readme_says(form: str, tmp_path: Path) -> None:
+    newer: dict[str, Any] | Path = catalog_document(newer=True)
+    if form == "path":
+        newer = tmp_path / "newer-catalog.json"
+        newer.write_text(json.dumps(catalog_document(newer=True)))
+    with ProgramStack(pinned_program, project="web") as stack:
+        assert stack.up()["image_id"] == PINNED["id"]
+        stack.emulator.replace_catalog(newer)
+        assert stack.refresh()["ubuntu"]["latest_id"] == NEWER_ID
 
 
 def test_get_images_follows_the_catalog_at_each_up() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import signal
 import socket
@@ -23,15 +24,20 @@ from .faults import Fault, FaultKind
 from .sample import sample_catalog
 from .state import Credential, EmulatorState, RequestLog
 
+# What a catalog may be given as: loaded, a catalog file's path, or a catalog document (`{"images": [...]}`).
+CatalogSource = Catalog | str | Path | Mapping[str, Any]
 
-def _catalog(catalog: Catalog | str | Path | None) -> Catalog:
+
+def _catalog(catalog: CatalogSource | None) -> Catalog:
     if catalog is None:
         return sample_catalog()
+    if isinstance(catalog, Mapping):  # a copy: reading a document consumes its images list
+        return Catalog.from_data(json.loads(json.dumps(catalog)), "the catalog document given")
     return catalog if isinstance(catalog, Catalog) else Catalog.load(catalog)
 
 
 def _state(
-    catalog: Catalog | str | Path | None,
+    catalog: CatalogSource | None,
     credentials: Iterable[Credential | str],
     tokens: Mapping[str, str] | None,
     latency: float,
@@ -97,7 +103,7 @@ class Emulator:
 
     def __init__(
         self,
-        catalog: Catalog | str | Path | None = None,
+        catalog: CatalogSource | None = None,
         *,
         credentials: Iterable[Credential | str] = (),
         tokens: Mapping[str, str] | None = None,
@@ -130,8 +136,9 @@ class Emulator:
         """Make the next `times` requests misbehave (see `Fault`)."""
         self.state.faults.add(Fault.make(kind, status=status, retry_after=retry_after, seconds=seconds), times)
 
-    def replace_catalog(self, catalog: Catalog | str | Path) -> None:
-        """Serve another catalog from the next request on (a newer image published, an image deleted...)."""
+    def replace_catalog(self, catalog: CatalogSource) -> None:
+        """Serve another catalog from the next request on (a newer image published, an image deleted...): a
+        `Catalog`, a catalog file's path, or a catalog document (`{"images": [...]}`)."""
         self.state.replace_catalog(_catalog(catalog))
 
     def client(self, **options: Any) -> ImsClient:
