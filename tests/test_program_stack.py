@@ -12,6 +12,7 @@ import pytest
 
 from pulumi_cloudimages import PinnedImage, get_images
 from pulumi_cloudimages.emulator import Emulator
+from pulumi_cloudimages.settings import CONFIG_KEYS
 from pulumi_cloudimages.testing import CheckFailedError, ProgramStack
 from test_pinned import ARGS, NEWER_ID, PINNED, catalog, catalog_document
 
@@ -109,3 +110,15 @@ def test_a_resource_no_longer_declared_is_deleted() -> None:
         declared["pin"] = False
         stack.up()
         assert stack.resources == {}
+
+
+def test_a_misspelt_config_key_is_named_in_a_program_that_only_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    with ProgramStack(pinned_program, project="web", config={"cloudimages:regoin": "cn-north-4"}) as stack:
+        assert stack.up()["image_id"] == PINNED["id"]
+    assert warnings == [
+        "unknown config key 'regoin'; did you mean 'region'? (the keys are: "
+        + ", ".join(CONFIG_KEYS)
+        + "); cloudimages:regoin is ignored"
+    ]

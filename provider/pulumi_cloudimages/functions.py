@@ -12,7 +12,6 @@ from collections.abc import Collection, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.runtime import config as pulumi_config
 from typing_extensions import Unpack
 
 from ._args import GetImagesArgs, GetImagesOutputArgs
@@ -32,8 +31,8 @@ from .settings import (
     CallOverrides,
     Settings,
     settings_from_config,
-    unknown_config_key,
 )
+from .stack_config import warn_of_unknown_config_keys
 
 
 class GetImagesError(pulumi.RunError):
@@ -158,7 +157,7 @@ def _parts(args: Mapping[str, Any]) -> tuple[ImageQuery, Selection, Settings]:
 
 def settings(overrides: CallOverrides | None = None) -> Settings:
     """Settings for a lookup: the call's overrides, else Pulumi config `cloudimages:*`, else the environment."""
-    _warn_of_unknown_config_keys()
+    warn_of_unknown_config_keys()
     return settings_from_config(_config(), overrides)
 
 
@@ -190,19 +189,6 @@ def _failure(exc: CloudImagesError, secrets: Collection[Any]) -> GetImagesError:
     if masked == message:
         failure.__cause__ = exc
     return failure
-
-
-_warned: set[str] = set()
-
-
-def _warn_of_unknown_config_keys() -> None:
-    """A misspelt `cloudimages:` key sets nothing: say so, once, with the nearest key."""
-    for full in {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}:
-        namespace, _, key = full.partition(":")
-        key = key.removeprefix("config:")  # the older form, cloudimages:config:region
-        if namespace == PACKAGE and key not in CONFIG_KEYS and full not in _warned:
-            _warned.add(full)
-            pulumi.log.warn(f"{FUNCTION}: {unknown_config_key(key)}; cloudimages:{key} is ignored")
 
 
 def _ignored(opts: pulumi.InvokeOptions | None) -> None:

@@ -30,6 +30,7 @@ from .arguments import NOT_PINNABLE
 from .naming import PACKAGE
 from .pinning import KEEPERS, OUTPUTS, PinnedImageError, Pinning, PinState
 from .settings import CONFIG_KEYS
+from .stack_config import warn_of_unknown_config_keys
 
 __all__ = ["PinnedImage", "PinnedImageError", "PinnedImageProvider"]
 
@@ -153,6 +154,7 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
         opts: pulumi.ResourceOptions | None = None,
         **args: Unpack[PinnedImageArgs],
     ) -> None:
+        warn_of_unknown_config_keys()
         given = {key: value for key, value in args.items() if value is not None}
         # Refused here too, before anything is registered.
         refused = Pinning({}).check({name: given[name] for name in set(given) & set(NOT_PINNABLE)})
