@@ -32,7 +32,8 @@ def test_import_pins_the_image_with_the_inputs_that_reproduce_it(ims_emulator: E
 def test_messages_in_the_callers_words(ims_emulator: Emulator) -> None:
     pinning = Pinning({"endpoint": ims_emulator.url}, word=camel)
     failures = {f.name: f.reason for f in pinning.check({**ARGS, "min_ram": -1, "group_by": "platform"})}
-    assert set(failures) == {"groupBy"} and "use mostRecent or orderBy" in failures["groupBy"]
+    assert set(failures) == {"groupBy", "minRam"} and "use mostRecent or orderBy" in failures["groupBy"]
+    assert failures["minRam"].startswith("invalid image filter: minRam=-1: ")  # checked with it, each on its own
     (failure,) = pinning.check({**ARGS, "min_ram": -1})
     assert failure.name == "minRam" and "minRam=-1" in failure.reason
     # Pulumi's wire carries numbers as floats, as the dynamic provider hands them over: a whole one is an integer.

@@ -459,3 +459,39 @@ def test_numbers_are_bounded_before_sending(configured: Provider, emulator: Emul
 def test_a_very_long_argument_name_is_cut_short(configured: Provider) -> None:
     _, failures = invoke(configured, {"x" * 100_000: 1, "y" * 100_000: UNKNOWN})
     assert len(failures) == 2 and all(len(key) < 200 and len(reason) < 400 for key, reason in failures.items())
+
+
+def test_every_bad_argument_is_a_failure_of_its_own_before_any_request(
+    configured: Provider, emulator: Emulator
+) -> None:
+    args = {"imagetype": "gold", "nameRegx": "x", "nameRegex": "(", "mostRecent": "yes", "minRam": True,
+            "region": "bad region", "createdAt": "after:2020-01-01T00:00:00Z"}  # fmt: skip
+    _, failures = invoke(configured, args)
+    assert failures == {
+        "nameRegx": f"{FUNCTION} has no argument 'nameRegx'; did you mean 'nameRegex'?",
+        "nameRegex": "invalid selection: nameRegex='(' is not a regular expression in RE2 syntax (as Go and "
+        "Terraform read it): missing ): (",
+        "mostRecent": "invalid selection: mostRecent='yes': expected true or false",  # as supportKvm='yes' is
+        "region": "invalid argument: region='bad region': expected a region name such as cn-north-4 or ap-southeast-1",
+        "minRam": "invalid image filter: minRam=true: expected a whole number, not true or false",
+        "createdAt": "invalid image filter: createdAt='after:2020-01-01T00:00:00Z': expected OP:TIME, OP one of 'gt', "
+        "'gte', 'lt', 'lte', 'eq', 'neq', not 'after'",
+    }
+    _, failures = invoke(configured, {"imagetype": "shared", "memberStatus": "accepted", "visibility": UNKNOWN,
+                                      "minRam": -1})  # fmt: skip
+    assert failures == {  # nothing about memberStatus: visibility may yet be 'shared'
+        "visibility": f"visibility is not known yet: {FUNCTION} needs every argument known",
+        "minRam": "invalid image filter: minRam=-1: input should be greater than or equal to 0",
+    }
+    assert emulator.requests == []
+
+
+def test_flags_and_numbers_given_as_text_read_as_the_filters_do(configured: Provider, emulator: Emulator) -> None:
+    as_text, _ = invoke(configured, {"imagetype": "gold", "platform": "Ubuntu", "mostRecent": "TRUE"})
+    as_flag, _ = invoke(configured, {"imagetype": "gold", "platform": "Ubuntu", "mostRecent": True})
+    assert as_text["id"] == as_flag["id"] == newest([i for i in LISTED if i.get("__platform") == "Ubuntu"
+                                                     and i.get("__imagetype") == "gold"])["id"]  # fmt: skip
+    (failure,) = check_config(configured, {"maxRetries": "true"}).failures  # stack config is text
+    assert (failure.property, failure.reason) == (
+        "maxRetries", "invalid setting cloudimages:maxRetries='true': expected a whole number, not true or false"
+    )  # fmt: skip

@@ -502,3 +502,48 @@ def test_no_secret_of_the_request_reaches_a_warning_an_error_or_stderr(
     assert "no image matches" in error and "name=***" in error
     for text in (fedora_id, hidden_name, SECRET_KEY):
         assert text not in error + stderr + "".join(warnings)
+
+
+# --- every failure at once, through both adapters -----------------------------------------------------
+
+
+def test_check_reports_every_bad_input_at_once_each_with_its_own_reason(adapter: Adapter, emulator: Emulator) -> None:
+    word = camel if isinstance(adapter, PluginAdapter) else str
+    inputs = {"imagetype": "gold", "name_regx": "^Ubuntu", "most_recent": "yes", "min_ram": True, "keepers": {"a": 1}}
+    failures = {word(name): reason for name, reason in adapter.check(inputs).items()}
+    typo = (
+        "PinnedImage has no input 'nameRegx'; did you mean 'nameRegex'?"
+        if isinstance(adapter, PluginAdapter)
+        else "unknown argument 'name_regx'; did you mean 'name_regex'?"
+    )
+    assert failures == {
+        word("name_regx"): typo,
+        "keepers": f"keepers must be a map of strings, not {adapter.quoted({'a': 1})}",  # never 1.0, as the wire has it
+        word("most_recent"): f"invalid selection: {word('most_recent')}='yes': expected true or false",
+        word("min_ram"): f"invalid image filter: {word('min_ram')}={adapter.quoted(True)}: expected a whole number, "
+        "not true or false",
+    }
+    assert emulator.requests == []
+
+
+def test_what_goes_with_an_input_not_known_yet_waits_for_it_and_the_rest_is_checked(
+    adapter: Adapter, emulator: Emulator
+) -> None:
+    word = camel if isinstance(adapter, PluginAdapter) else str
+    inputs = {"imagetype": "shared", "member_status": "accepted", "visibility": UNKNOWN, "min_ram": -1}
+    refused = f"invalid image filter: {word('min_ram')}=-1: input should be greater than or equal to 0"
+    failures = {word(name): reason for name, reason in adapter.check(inputs).items()}
+    assert failures == {word("min_ram"): refused}  # a preview: the visibility may yet be 'shared'
+    known = {**inputs, "visibility": "public", "min_ram": 0}  # once known, and each value right: not together
+    failures = {word(name): reason for name, reason in adapter.check(known).items()}
+    together = f"invalid image filter: {word('member_status')}='accepted' needs visibility='shared' (not 'public')"
+    assert failures == {word("member_status"): together, "visibility": together}
+    assert emulator.requests == []
+
+
+def test_a_selection_flag_given_as_text_means_what_it_says(adapter: Adapter, emulator: Emulator) -> None:
+    inputs = {**ARGS, "most_recent": "True"}  # as stack config gives a flag
+    assert adapter.check(inputs) == {}
+    state = adapter.create(inputs)
+    assert state["image_id"] == PINNED["id"]
+    assert not changed(adapter, state, ARGS, [])  # the same choice as most_recent=True: no change

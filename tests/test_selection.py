@@ -344,3 +344,42 @@ def test_a_lookup_left_on_a_closed_loop_does_not_block_later_ones() -> None:
         abandoned.close()  # with the lookup still pending on it
         choice = asyncio.run(alookup(query, selection, settings))
         assert choice.image.name == "Fedora 38 64bit 20231117"
+
+
+def test_a_selection_names_every_problem_at_once_each_on_its_own(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-list.txt"
+    with pytest.raises(InvalidQueryError) as caught:
+        wrong: dict[str, Any] = {"most_recent": "yes", "exclude_ids": ["not-an-id"], "exclude_file": str(missing)}
+        Selection(name_regex="(", **wrong)
+    assert [(problem.names, str(problem)) for problem in caught.value.problems] == [
+        (("most_recent",), "invalid selection: most_recent='yes': expected true or false"),
+        (
+            ("name_regex",),
+            "invalid selection: name_regex='(' is not a regular expression in RE2 syntax (as Go and "
+            "Terraform read it): missing ): (",
+        ),
+        (
+            ("exclude_ids",),
+            "invalid selection: exclude_ids: 'not-an-id' is not an image ID (a UUID such as "
+            "87c08afe-80fc-52f2-abe6-f0cf30e5b09e)",
+        ),
+        (
+            ("exclude_file",),
+            f"invalid selection: exclude_file={str(missing)!r}: cannot be read (No such file or directory)",
+        ),
+    ]
+    assert caught.value.names == ("most_recent", "name_regex", "exclude_ids", "exclude_file")
+    assert str(caught.value) == "; ".join(str(problem) for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize("flag", ["most_recent", "return_all"])
+def test_a_selection_flag_reads_as_a_filter_flag(flag: str) -> None:
+    assert getattr(Selection(**{flag: "TRUE"}), flag) is True and getattr(Selection(**{flag: "false"}), flag) is False
+    for wrong, quoted in (("yes", "'yes'"), (1, "1"), ("on", "'on'")):
+        with pytest.raises(InvalidQueryError) as caught:
+            Selection(**{flag: wrong})
+        assert str(caught.value) == f"invalid selection: {flag}={quoted}: expected true or false"  # as support_kvm's
+        assert [str(problem) for problem in caught.value.problems] == [str(caught.value)]
+        assert caught.value.names == (flag,)
+    with pytest.raises(InvalidQueryError, match=r"^invalid image filter: support_kvm='yes': expected true or false$"):
+        ImageQuery(support_kvm="yes")

@@ -169,3 +169,50 @@ def test_the_pytest_fixture_with_another_catalog_and_project(
     ims_emulator.replace_catalog(str(path))
     outputs = run_pulumi_program(program, project="web", config={"web:imageRollout": "2026-q1"})
     assert outputs == {"rollout": "2026-q1", "n": "only"}
+
+
+def test_a_preview_reports_every_bad_pinned_image_input_at_once_as_the_program_wrote_it() -> None:
+    def program() -> None:
+        wrong: dict[str, Any] = {"name_regx": "^Ubuntu", "most_recent": "yes", "min_ram": True}
+        PinnedImage("ubuntu", imagetype="gold", keepers={"a": 1}, **wrong)  # type: ignore[dict-item]
+
+    with pytest.raises(CheckFailedError) as caught:
+        run_program(program, preview=True)
+    assert caught.value.failures == (
+        ("keepers", "keepers must be a map of strings, not {'a': 1}"),  # not 1.0, as the engine carries it
+        ("name_regx", "unknown argument 'name_regx'; did you mean 'name_regex'?"),
+        ("most_recent", "invalid selection: most_recent='yes': expected true or false"),
+        ("min_ram", "invalid image filter: min_ram=True: expected a whole number, not true or false"),
+    )
+    assert str(caught.value) == "pulumi-python:dynamic/cloudimages:PinnedImage 'ubuntu': " + "; ".join(
+        f"{name}: {reason}" for name, reason in caught.value.failures
+    )
+
+
+def test_get_images_names_every_bad_argument_and_a_flag_for_a_number_in_the_config() -> None:
+    def program() -> None:
+        wrong: dict[str, Any] = {"name_regx": "^Ubuntu", "most_recent": "yes", "min_ram": True}
+        get_images(imagetype="gold", **wrong)
+
+    with pytest.raises(GetImagesError) as caught:
+        run_program(program)
+    assert str(caught.value) == (
+        "cloudimages:index:getImages: unknown argument 'name_regx'; did you mean 'name_regex'?; invalid selection: "
+        "most_recent='yes': expected true or false; invalid image filter: min_ram=True: expected a whole number, not "
+        "true or false"
+    )
+
+    def newest_ubuntu(most_recent: Any) -> Callable[[], None]:
+        def program() -> None:
+            pulumi.export("id", get_images(imagetype="gold", platform="Ubuntu", most_recent=most_recent).id)
+
+        return program
+
+    with pytest.raises(GetImagesError) as caught:  # Python stack config is text: "true", not True
+        run_program(newest_ubuntu(True), config={"cloudimages:maxRetries": "true"})
+    assert str(caught.value) == (
+        "cloudimages:index:getImages: invalid setting cloudimages:maxRetries='true': expected a whole number, not "
+        "true or false"
+    )
+    chosen = run_program(newest_ubuntu(True))
+    assert chosen["id"] and run_program(newest_ubuntu("true")) == chosen  # a flag as config gives it: the same

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
-from typing import Any, get_args
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import InvalidQueryError, shown
-from .inputs import STORED
+from .inputs import STORED, refusal
 from .naming import camel
 from .query import ImageQuery, is_filter_name
 from .selection import Selection, check_choosable
 from .settings import CallOverrides
 
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 INPUT_MODELS: tuple[type[BaseModel], ...] = (ImageQuery, Selection, CallOverrides)
 
 # What a PinnedImage cannot take, and why: it pins one image, and keeps the pin itself.
@@ -55,35 +57,64 @@ _INTEGERS = frozenset(
 
 def split_arguments(args: Mapping[str, Any], *, stored: bool = False) -> tuple[ImageQuery, Selection, CallOverrides]:
     """Filters, selection and overrides from arguments by Python name; None means unset. `stored`: arguments
-    read back from a state, which an earlier version may have written with spellings now refused (`"yes"`)."""
-    given = {key: _whole(value) if key in _INTEGERS else value for key, value in args.items() if value is not None}
-    for key in given:
-        if key not in ARGUMENT_NAMES and not (isinstance(key, str) and is_filter_name(key)):
-            close = difflib.get_close_matches(str(key), ARGUMENT_NAMES, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InvalidQueryError(f"unknown argument {shown(key)}{hint}", names=(str(key),))
-    selection = _validated(Selection, given, "invalid selection")
-    overrides = _validated(CallOverrides, given, "invalid argument")
-    query = ImageQuery.model_validate(given, context={STORED: True} if stored else None)
-    check_choosable(query)
+    read back from a state, which an earlier version may have written with spellings now refused (`"yes"`).
+
+    Every argument is checked, before any request: one `InvalidQueryError` names each one at fault, its
+    `problems` each with its own reason (an adapter shows every failure at once, beside its argument)."""
+    given = {key: as_written(value) if key in _INTEGERS else value for key, value in args.items() if value is not None}
+    problems = [_unknown(key) for key in given if not _known(key)]
+    given = {key: value for key, value in given.items() if _known(key)}
+
+    def attempt(make: Callable[[], T]) -> T | None:
+        try:
+            return make()
+        except InvalidQueryError as exc:
+            problems.append(exc)
+            return None
+
+    selection = attempt(lambda: _validated(Selection, given, "invalid selection"))
+    overrides = attempt(lambda: _validated(CallOverrides, given, "invalid argument"))
+    query = attempt(lambda: ImageQuery.model_validate(given, context={STORED: True} if stored else None))
+    if query is not None:
+        attempt(lambda: check_choosable(query))
+    if problems:
+        raise InvalidQueryError.of_all(problems)
+    assert query is not None and selection is not None and overrides is not None  # else a problem was found
     return query, selection, overrides
 
 
-def _whole(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+def decidable(exc: InvalidQueryError, not_known: Collection[str]) -> list[InvalidQueryError]:
+    """The problems of `exc` that involve no argument whose value is not known yet (`not_known`, left out of the
+    arguments in a preview): whether `member_status` has the `visibility` it needs is decided once that is known."""
+    return [problem for problem in exc.problems if not set(problem.names) & set(not_known)]
 
 
-def _validated(model: type[Any], given: dict[str, Any], what: str) -> Any:
+def as_written(value: Any) -> Any:
+    """A value as its caller wrote it where Pulumi's wire made every number a float: a whole one is that integer,
+    at any depth (`{"a": 1}` arrives as `{"a": 1.0}`)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_written(item) for item in value]
+    return value
+
+
+def _known(key: Any) -> bool:
+    return key in ARGUMENT_NAMES or (isinstance(key, str) and is_filter_name(key))
+
+
+def _unknown(key: Any) -> InvalidQueryError:
+    close = difflib.get_close_matches(str(key), ARGUMENT_NAMES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return InvalidQueryError(f"unknown argument {shown(key)}{hint}", names=(str(key),))
+
+
+def _validated(model: type[M], given: dict[str, Any], what: str) -> M:
     """`model` from the arguments it names, taken out of `given`; one `InvalidQueryError` if they are wrong."""
     mine = {key: given.pop(key) for key in list(given) if key in model.model_fields}
     try:
         return model.model_validate(mine)
     except ValidationError as exc:
-        problems = [(str(e["loc"][0]), e) for e in exc.errors() if e["loc"]]
-        text = "; ".join(f"{name}={shown(error.get('input'))}: {_reason(error['msg'])}" for name, error in problems)
-        raise InvalidQueryError(f"{what}: {text}", names=tuple(name for name, _ in problems)) from None
-
-
-def _reason(message: str) -> str:
-    message = message.removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
+        raise refusal(exc, what) from None

@@ -96,12 +96,29 @@ class InvalidQueryError(CloudImagesError):
     """A filter or option has a value the API does not allow. Nothing was sent.
 
     `names` are the Python names of the filters or options at fault, so that an adapter can point at
-    them in its caller's words (a Pulumi argument, a command-line option).
+    them in its caller's words (a Pulumi argument, a command-line option). An error that is several problems at
+    once (every bad argument of a call, `of_all`) has each of them in `problems`, with its own names and message.
     """
 
-    def __init__(self, message: str, *, names: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, names: tuple[str, ...] = (), problems: tuple[InvalidQueryError, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.names = names
+        self._problems = problems
+
+    @property
+    def problems(self) -> tuple[InvalidQueryError, ...]:
+        """Each problem on its own; the error itself when it is one."""
+        return tuple(one for problem in self._problems for one in problem.problems) or (self,)
+
+    @classmethod
+    def of_all(cls, problems: list[InvalidQueryError]) -> InvalidQueryError:
+        """One error for `problems` (the problem itself when it is alone): every message, every name."""
+        if len(problems) == 1:
+            return problems[0]
+        names = tuple(name for problem in problems for name in problem.names)
+        return cls("; ".join(map(str, problems)), names=names, problems=tuple(problems))
 
 
 class ConfigurationError(CloudImagesError):

@@ -25,7 +25,7 @@ import pulumi
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from .arguments import ARGUMENT_NAMES, NOT_PINNABLE, split_arguments
+from .arguments import ARGUMENT_NAMES, NOT_PINNABLE, as_written, decidable, split_arguments
 from .errors import CloudImagesError, InvalidQueryError, NoMatchError, shown
 from .image import Image, format_time
 from .lookup import find_image, lookup
@@ -116,7 +116,8 @@ class Pinning:
     # --- check and diff: no request, unknowns allowed ---------------------------------------------------
 
     def check(self, news: Mapping[str, Any], secret_inputs: Collection[str] = ()) -> list[Failure]:
-        """What is wrong with the inputs, each failure naming its input; an unknown value is checked once known."""
+        """What is wrong with the inputs, every failure at once, each naming its input with its own reason; an
+        unknown value is checked once known, as is whatever goes with it."""
         args = _given(news)
         known = {key: value for key, value in args.items() if not has_unknown(value)}
         failures = [
@@ -126,15 +127,15 @@ class Pinning:
         ]
         keepers = news.get(KEEPERS)
         if keepers is not None and not is_unknown(keepers) and not _string_map(keepers):
-            failures.append(
-                Failure(self.word(KEEPERS), f"{self.word(KEEPERS)} must be a map of strings, not {shown(keepers)}")
-            )
-        if not failures:
-            try:
-                split_arguments(known)
-            except InvalidQueryError as exc:
-                reason = self._message(exc, news, secret_inputs)
-                failures += [Failure(self.word(name), reason) for name in exc.names or ("",)]
+            written = shown(as_written(keepers))  # as the program wrote it, not as the wire carried it (1.0)
+            reason = f"{self.word(KEEPERS)} must be a map of strings, not {written}"
+            failures.append(Failure(self.word(KEEPERS), reason))
+        try:
+            split_arguments({key: value for key, value in known.items() if key not in NOT_PINNABLE})
+        except InvalidQueryError as exc:
+            for problem in decidable(exc, not_known=set(args) - set(known)):
+                reason = self._message(problem, news, secret_inputs)
+                failures += [Failure(self.word(name), reason) for name in problem.names or ("",)]
         texts = self._secret_texts(news, secret_inputs)
         return [Failure(f.name, redacted(f.reason, texts)) for f in failures]
 

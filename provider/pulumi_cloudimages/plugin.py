@@ -41,7 +41,7 @@ from pulumi.runtime.rpc import _special_secret_sig as _SECRET_SIG
 from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 
 from ._version import VERSION
-from .arguments import ARGUMENT_NAMES, split_arguments
+from .arguments import ARGUMENT_NAMES, decidable, split_arguments
 from .errors import CloudImagesError, ConfigurationError, InvalidQueryError, quote_values_as_json, shown
 from .lookup import alookup_then
 from .naming import FUNCTION, PACKAGE, camel, rephrase
@@ -123,13 +123,14 @@ class CloudImagesProvider:
             return proto.InvokeResponse()
         secrets = (*self.config_secrets, *args.secrets)  # values the caller marked secret: never quoted
         given, words, failures = _arguments(args.values)
-        if failures:
-            return _failed(failures, secrets)
         try:
             query, selection, overrides = split_arguments(given)
-        except InvalidQueryError as exc:
-            reason = _camel_message(exc, words)
-            return _failed([Failure(words.get(name) or camel(name), reason) for name in exc.names or ("",)], secrets)
+        except InvalidQueryError as exc:  # every bad argument at once, each with its own reason
+            not_known = {python_name(key) or key for key, value in args.values.items() if has_unknown(value)}
+            failures += [Failure(words.get(name) or camel(name), _camel_message(problem, words))
+                         for problem in decidable(exc, not_known) for name in problem.names or ("",)]  # fmt: skip
+        if failures:
+            return _failed(failures, secrets)
         try:
             # Marshalling a listing is work too (some 20 us an image): off the loop, with the lookup.
             return await alookup_then(

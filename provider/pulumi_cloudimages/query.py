@@ -203,9 +203,8 @@ class ImageQuery(BaseModel):
         try:
             return handler(value)
         except InvalidQueryError as exc:  # from TimeFilter's own check, which cannot know the filter's name
-            reason = str(exc).removeprefix(_TIME_FILTER_ERROR)
-            name = str(info.field_name)
-            raise InvalidQueryError(f"invalid image filter: {name}={shown(value)}: {reason}", names=(name,)) from None
+            # A ValueError: pydantic goes on to check the other filters, and `_describe` words it as theirs.
+            raise ValueError(str(exc).removeprefix(_TIME_FILTER_ERROR)) from None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -227,8 +226,13 @@ class ImageQuery(BaseModel):
         try:
             query = handler(data)
         except ValidationError as exc:
-            names = tuple(_BY_ANY_NAME.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"])
-            raise InvalidQueryError(_describe(exc), names=names) from None
+            located = [e for e in exc.errors() if e["loc"]]
+            names = tuple(_BY_ANY_NAME.get(str(e["loc"][0]), str(e["loc"][0])) for e in located)
+            each = tuple(
+                InvalidQueryError(f"invalid image filter: {_describe_one(e)}", names=(name,))
+                for e, name in zip(located, names, strict=True)
+            )
+            raise InvalidQueryError(_describe(exc), names=names, problems=each) from None
         query._check_combinations()
         query._check_length()
         return query

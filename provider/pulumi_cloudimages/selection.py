@@ -7,17 +7,27 @@ The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
 from .explain import SHOWN, ambiguous, left_out_lines, no_match, pin_lost, probes
 from .guards import DURATION_FORMS, Guards, LeftOut, parse_duration
 from .image import Image
+from .inputs import checked, refusal
 from .name_regex import compile_name_regex, name_matches
 from .orders import CHOSEN_STATUS, highest_version_first, newest_first
 from .query import LISTING_ONLY, ImageQuery
@@ -30,6 +40,14 @@ GroupBy = Literal["platform", "os_version"]
 # when a client-side regex may skip many.
 NEWEST_PAGE = 25
 NEWEST_PAGE_WITH_REGEX = 200
+
+
+# Each argument's own check beyond its kind; a missing file or a malformed line is refused before any request.
+_OWN_CHECKS: dict[str, Callable[[Any], object]] = {
+    "name_regex": compile_name_regex,
+    "exclude_ids": check_exclude_ids,
+    "exclude_file": read_exclude_file,
+}
 
 
 class Selection(BaseModel):
@@ -76,6 +94,14 @@ class Selection(BaseModel):
         "lines and lines starting with # are comments. Read at each lookup, relative to the working directory.",
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_guessed(cls, value: Any, info: ValidationInfo) -> Any:
+        # Flags read as the filters' do (inputs.py): true or false, or that text in any case, as stack config gives
+        # it (`most_recent=config.get("latest")`). Refusing the text here alone would take "true" for support_kvm
+        # and refuse it for most_recent in the same call; "yes" or 1 is refused, in the filters' words.
+        return checked(cls.model_fields[str(info.field_name)].annotation, value)
+
     @field_validator("min_age", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
@@ -96,21 +122,36 @@ class Selection(BaseModel):
             parse_duration(value)
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Selection:
-        if self.name_regex is not None:
-            compile_name_regex(self.name_regex)
-        check_exclude_ids(self.exclude_ids or [])
-        self.revoked()  # a missing file or a malformed line is refused before any request
-        chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(self, name)]
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: ModelWrapValidatorHandler[Selection]) -> Selection:
+        """Every problem at once, one `InvalidQueryError`: the values of a wrong kind (pydantic's checks), then each
+        other argument's own check (a regex RE2 cannot read, an exclude_file that cannot be read; in strict mode
+        a value of the right kind is the value validated), and only then whether they go together."""
+        problems: list[InvalidQueryError] = []
+        try:
+            selection = handler(data)
+        except ValidationError as exc:
+            problems.append(refusal(exc, "invalid selection"))
+        refused = {name for problem in problems for name in problem.names}
+        given = data if isinstance(data, Mapping) else {}
+        for name, check in _OWN_CHECKS.items():
+            if given.get(name) is not None and name not in refused:
+                try:
+                    check(given[name])
+                except InvalidQueryError as exc:
+                    problems.append(exc)
+        if problems:
+            raise InvalidQueryError.of_all(problems)
+        chosen = [name for name in ("most_recent", "group_by", "return_all") if getattr(selection, name)]
         if len(chosen) > 1:
             raise InvalidQueryError(
                 f"invalid selection: {' and '.join(chosen)} exclude each other; keep one", names=tuple(chosen)
             )
-        if self.pinned_id is not None and (self.group_by or self.return_all):
+        if selection.pinned_id is not None and (selection.group_by or selection.return_all):
             raise InvalidQueryError("invalid selection: pinned_id chooses one image; it does not go with group_by "
                                     "or return_all", names=("pinned_id",))  # fmt: skip
-        return self
+        return selection
 
     def __hash__(self) -> int:  # lookups are cached by selection; exclude_ids is a list
         return hash(tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in self))

@@ -69,7 +69,12 @@ _CANCEL_GRACE = 2.0  # seconds a timed-out program has to end once its tasks are
 
 
 class CheckFailedError(CloudImagesError):
-    """A dynamic resource's provider refused its inputs (Check), as `pulumi preview` or `up` would report it."""
+    """A dynamic resource's provider refused its inputs (Check), as `pulumi preview` or `up` would report it:
+    every failure, each as `(input, reason)` in `failures`."""
+
+    def __init__(self, message: str, failures: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.failures = failures
 
 
 class ProgramTimeoutError(CloudImagesError, TimeoutError):
@@ -121,8 +126,9 @@ class ProgramMocks(pulumi.runtime.Mocks):
         news = {name: _plain(value) for name, value in args.inputs.items()}
         checked = provider.check(dict(old.inputs) if old else {}, news)
         if checked.failures:
-            failures = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
-            raise CheckFailedError(f"{args.typ} {args.name!r}: {failures}")
+            failures = tuple((f.property, f.reason) for f in checked.failures)
+            listed = "; ".join(f"{name}: {reason}" for name, reason in failures)
+            raise CheckFailedError(f"{args.typ} {args.name!r}: {listed}", failures)
         inputs = dict(checked.inputs)
         if old is None:
             if self.preview:
