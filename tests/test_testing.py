@@ -136,7 +136,7 @@ def test_a_catalog_that_cannot_be_served_is_an_error_of_the_package(tmp_path: Pa
         assert isinstance(caught.value, CatalogError) and isinstance(caught.value, ValueError)
     with pytest.raises(CatalogError) as refused:
         run_program(program, catalog={"images": "none"})
-    assert str(refused.value) == 'the catalog given to the stack: expected a JSON object with an "images" list'
+    assert str(refused.value) == 'the catalog document given: expected a JSON object with an "images" list'
 
 
 def test_a_catalog_and_an_emulator_together_are_refused() -> None:

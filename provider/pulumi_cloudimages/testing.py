@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
@@ -48,7 +47,7 @@ import pulumi.dynamic
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret, unwrap_rpc_secret, wrap_rpc_secret
 
-from .emulator import Catalog, Emulator
+from .emulator import Emulator
 from .errors import CloudImagesError, ConfigurationError, shown
 from .lookup import forget
 from .naming import PACKAGE, camel
@@ -241,7 +240,7 @@ class ProgramStack:
                 setting="catalog",
             )
         self._closing = ExitStack()
-        self.emulator = emulator or self._closing.enter_context(Emulator(_catalog(catalog)))
+        self.emulator = emulator or self._closing.enter_context(Emulator(catalog))
         self.program, self.project, self.stack = program, project, stack
         self.config = {"cloudimages:endpoint": self.emulator.url, **(config or {})}
         self.outputs: dict[str, Any] = {}
@@ -408,9 +407,3 @@ def run_program(
     unknown in a preview). The arguments are `ProgramStack`'s; `timeout` in seconds ends a program that hangs."""
     with ProgramStack(program, catalog=catalog, config=config, emulator=emulator, project=project, stack=stack) as one:
         return one.preview(timeout=timeout) if preview else one.up(timeout=timeout)
-
-
-def _catalog(catalog: str | Path | Mapping[str, Any] | None) -> Catalog | str | Path | None:
-    if isinstance(catalog, Mapping):  # a copy: reading a document consumes its images list
-        return Catalog.from_data(json.loads(json.dumps(catalog)), "the catalog given to the stack")
-    return catalog
