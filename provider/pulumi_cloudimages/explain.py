@@ -8,6 +8,7 @@ everything (each filter left out in turn); the lookup's flow sends them and hand
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from typing import Any
 
 from .auth import canonical_query
@@ -27,6 +28,7 @@ _WORDS: dict[Reason, str] = {
     "revoked": "excluded",
     "too new": "held back by min_age",
 }
+_VISIBLE = "public images, your project's own and those shared with it"  # what a project sees, by any filter
 _OPT_IN = {
     "shared": "imagetype='shared' or visibility='shared' (images shared with the project)",
     "market": "imagetype='market' (Marketplace images)",
@@ -35,15 +37,20 @@ _OPT_IN = {
 
 def probes(query: ImageQuery) -> list[tuple[str, ImageQuery]]:
     """The query without each of its filters in turn, by filter name (a query the service would not take, such
-    as member_status without visibility, is skipped)."""
+    as member_status without visibility, is skipped). Without `id` the service would return other images, which
+    tell nothing: for `id`, the probe is the ID alone, which tells whether that image is visible at all (left out
+    when another probe, or the query itself, is the ID alone already)."""
+    others = [name for name in _filters(query) if name != "id"]
     relaxed = []
-    for name in _filters(query)[:_PROBES]:
+    for name in others[:_PROBES]:
         values = query.model_dump(exclude_none=True)
         values.pop(name, None)
         try:
             relaxed.append((name, ImageQuery.model_validate({**values, "limit": SHOWN})))
         except InvalidQueryError:
             continue
+    if query.id is not None and len(others) > 1:
+        relaxed.append(("id", ImageQuery(id=query.id, limit=SHOWN)))
     return relaxed
 
 
@@ -69,13 +76,18 @@ def no_match(
         return "\n".join(lines)
     if found:
         lines.append(f"The service returned {len(found)} image(s); name_regex {shown(name_regex)} kept none.")
-        names = [image.name for image in found if image.name]
-        near = difflib.get_close_matches(name_regex or "", names, n=SHOWN, cutoff=0.0)
-        lines.append(f"Nearest names: {', '.join(map(repr, near))}.")
+        lines += _nearest_names(found, guards, name_regex or "", min_age)
         return "\n".join(lines)
     lines.append("The service returned no image for these filters.")
+    # Every probe keeps the ID (or is the ID alone): any image they return is the one asked for.
+    by_id = [image for _, nearby in probed for image in nearby] if query.id is not None else []
+    if query.id is not None and not by_id:
+        lines.append(f"No image with ID {shown(query.id)} is visible to the project: it does not exist, or it is "
+                     f"another project's and not shared with this one (only {_VISIBLE} are visible, whatever the "
+                     "filters).")  # fmt: skip
+        return "\n".join(lines)
     for name, nearby in probed:
-        if nearby:
+        if nearby and name != "id":  # the ID alone tells only that the image is visible
             value = getattr(query, name, None) if name in WIRE_NAMES else (query.model_extra or {}).get(name)
             examples = ", ".join(label(image) for image in nearby[:3])
             if name == "status" and status_defaulted:
@@ -84,10 +96,30 @@ def no_match(
             else:
                 lines.append(f"Without {name}={_wire_text(value)} the service would return images, e.g. {examples}.")
     if len(lines) == 2 and len(_filters(query)) > 1:
-        lines.append("No single filter is to blame: several exclude everything together.")
-    if query.imagetype != "private" and query.owner is None:
-        lines.append("(Only public images, your project's own and those shared with it are visible.)")
+        excluded = label(by_id[0]) if by_id else "everything"
+        lines.append(f"No single filter is to blame: several exclude {excluded} together.")
+    if query.imagetype != "private" and query.owner is None and query.id is None:
+        lines.append(f"(Only {_VISIBLE} are visible.)")
     return "\n".join(lines)
+
+
+def _nearest_names(found: list[Image], guards: Guards, name_regex: str, min_age: str | None) -> list[str]:
+    """The names nearest to the pattern, among the images the lookup could choose: a name it would never
+    choose (a Marketplace image, say, when only trusted sources are) is no hint. Those left out are counted, by
+    why; when every image is, the guards' sentences say what leaves them out and how to opt in."""
+    verdicts = [(image, guards.left_out(image)) for image in found]
+    left = [out for _, out in verdicts if out is not None]
+    if len(left) == len(found):
+        return ["None of them could be chosen, whatever their names.", *left_out_lines(guards, left, min_age)]
+    names = list(dict.fromkeys(image.name for image, out in verdicts if out is None and image.name))
+    near = difflib.get_close_matches(name_regex, names, n=SHOWN, cutoff=0.0)
+    lines = [f"Nearest names: {', '.join(map(repr, near))}."] if near else []
+    if left:
+        reasons = Counter(out.reason for out in left)
+        why = ", ".join(f"{count} {_WORDS[reason]}" if len(reasons) > 1 else _WORDS[reason] for reason, count in
+                        reasons.items())  # fmt: skip
+        lines.append(f"Not among them: {_count(left, 'image')} the lookup would not choose anyway ({why}).")
+    return lines
 
 
 def ambiguous(matches: list[Image], sent: ImageQuery, order_by: str, notes: list[str]) -> str:
