@@ -348,3 +348,24 @@ def test_serve_options_say_what_they_take() -> None:
     for port in ("99999", "-1"):
         result = runner.invoke(app, ["serve", "--port", port])
         assert result.exit_code == 2 and result.stderr.startswith(f"error: --port='{port}': input should be ")
+
+
+@pytest.mark.parametrize("command", ["list", "get", "latest", "outdated"])
+def test_format_is_another_name_of_output_shown_in_the_help(command: str) -> None:
+    text = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"}).stdout
+    assert re.search(r"-o, --output, --format \[table\|json\|(ids|markdown)\]", text), text
+
+
+def test_format_chooses_the_output_as_output_does(url: str) -> None:
+    lookups = [["list", "--platform", "Fedora"], ["get", "--platform", "Fedora", "--most-recent"],
+               ["latest", "--imagetype", "gold"]]  # fmt: skip
+    for lookup in lookups:
+        ids = cli(*lookup, "--endpoint", url, "-o", "ids")
+        for named in (["--format", "ids"], ["--format=ids"]):
+            result = cli(*lookup, "--endpoint", url, *named)
+            assert (result.exit_code, result.stdout) == (0, ids.stdout), result.output
+            assert ids.stdout.strip()
+    refused = cli("list", "--endpoint", url, "--format", "yaml")
+    assert (refused.exit_code, refused.stderr) == (2, "error: --format: 'yaml' is not one of 'table', 'json', 'ids'\n")
+    short = cli("list", "--endpoint", url, "-o", "yaml")  # a short name: the option by its first long name
+    assert short.stderr == "error: --output: 'yaml' is not one of 'table', 'json', 'ids'\n"

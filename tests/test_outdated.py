@@ -403,3 +403,71 @@ def test_no_file_on_a_terminal_is_refused_and_dash_still_reads_it() -> None:
                            "cloudimages outdated -)\n")  # fmt: skip
     assert typed.returncode == 0, stderr
     assert [r["image_id"] for r in json.loads(stdout)] == ["0967bd98-28df-535f-bee6-4fdb9b917fdc"]
+
+
+def test_format_is_another_name_of_output(ims: Emulator) -> None:
+    target = [str(FILES[0]), "--endpoint", ims.url, "--project-id", PROJECT_A, "--fail-on", "never"]
+    for fmt in ("json", "markdown"):
+        shown = cli(*target, "-o", fmt).stdout
+        assert cli(*target, "--format", fmt).stdout == shown and shown.strip()
+    assert json.loads(cli(*target, "--format=json").stdout)  # what a user of other tools types
+    refused = cli(*target, "--format", "yaml")
+    assert (refused.exit_code, refused.stderr) == (2, "error: --format: 'yaml' is not one of 'table', 'json', "
+                                                      "'markdown'\n")  # fmt: skip
+    assert "-o, --output, --format [table|json|markdown]" in runner.invoke(app, ["outdated", "--help"],
+                                                                           env={"COLUMNS": "120"}).stdout  # fmt: skip
+
+
+def test_without_a_project_only_public_images_are_visible_and_the_report_says_so() -> None:
+    """A team's private image, asked for with no project ID and no credentials: reported gone, with why it may be,
+    once on stderr; given the project, it is found."""
+    command = ["uv", "run", "--no-sync", "cloudimages", "outdated", str(FILES[3]), "--emulator", "--fail-on", "never"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
+    anonymous = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert anonymous.returncode == 0, anonymous.stderr
+    reasons = {r["image_id"]: (r["status"], r["reason"]) for r in json.loads(anonymous.stdout)}
+    private = "c7f5ced5-b44c-56ac-ace2-ce4cf9eaa501"  # web-server-2025-01-15, PROJECT_A's
+    assert reasons[private] == ("gone", "not visible without a project ID (only public images are)")
+    assert anonymous.stderr == ("note: no project ID is set, so only public images are visible and a private or shared "
+                                "image in use is reported gone: set --project-id (or HW_PROJECT_ID)\n")  # fmt: skip
+    known = subprocess.run([*command, "--project-id", PROJECT_A], capture_output=True, text=True, timeout=120,
+                           check=False, env=env)  # fmt: skip
+    reports = {r["image_id"]: r for r in json.loads(known.stdout)}
+    assert reports[private]["status"] == "outdated" and known.stderr == ""
+    assert reports["3b0f6a1e-9d6c-4c1e-8a55-2f1d7c0e9b11"]["reason"] == "not visible to this project any more"
+
+
+def _tf_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    return {"version": 4, "terraform_version": "1.14.0", "serial": 3, "lineage": str(uuid.uuid4()),
+            "outputs": outputs, "resources": []}  # fmt: skip
+
+
+def test_terraform_root_module_outputs_are_read_but_sensitive_ones(ims: Emulator, tmp_path: Path) -> None:
+    """Outputs as `terraform.tfstate` and `terraform show -json` write them: image IDs under an image ID key at any
+    depth of an output, or an output named image_id; a sensitive one is never read (its value is in plain text)."""
+    old_ubuntu, centos, private = ("87c08afe-80fc-52f2-abe6-f0cf30e5b09e", "e7ce8bea-2c19-5bc3-bf74-a37e275a2eea",
+                                   "ecd96b15-77e3-57ea-9a8a-11f8abd39f99")  # fmt: skip
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps(_tf_outputs({
+        "image_id": {"value": old_ubuntu, "type": "string"},
+        "fleet": {"value": {"web": {"image_id": centos, "ip": "192.168.1.10"}},
+                  "type": ["object", {"web": ["object", {"image_id": "string", "ip": "string"}]}]},
+        "golden": {"value": {"image_id": private}, "type": ["object", {"image_id": "string"}], "sensitive": True},
+    })))  # fmt: skip
+    show = tmp_path / "show.json"
+    show.write_text(json.dumps({"format_version": "1.0", "terraform_version": "1.14.0", "values": {
+        "outputs": {"imageId": {"sensitive": False, "value": [centos], "type": ["list", "string"]},
+                    "image_id": {"sensitive": True, "value": private, "type": "string"},
+                    "golden_id": {"sensitive": False, "value": private, "type": "string"}},  # no image ID key
+        "root_module": {}}}))  # fmt: skip
+    result = cli(str(state), str(show), "--endpoint", ims.url, "--project-id", PROJECT_A, "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    where = {r["image_id"]: [(w["file"], w["resource"], w["path"]) for w in r["where"]]
+             for r in json.loads(result.stdout)}  # fmt: skip
+    assert where == {
+        old_ubuntu: [(str(state), "output.image_id", "value")],
+        centos: [(str(show), "output.imageId", "value[0]"), (str(state), "output.fleet", "value.web.image_id")],
+    }
+    assert private not in result.stdout + result.stderr
+    assert result.stderr == (f"note: {state}: output.golden value.image_id: marked sensitive: not read\n"
+                             f"note: {show}: output.image_id value: marked sensitive: not read\n")  # fmt: skip

@@ -296,3 +296,32 @@ def test_bad_files_are_refused_naming_the_file_and_why(name: str, why: str) -> N
 def test_damaged_and_foreign_content(content: bytes, why: str) -> None:
     with pytest.raises(StateFileError, match="^x.json: " + re.escape(why)):
         read_state(content, "x.json")
+
+
+def test_terraform_outputs_by_the_rule_of_attributes_and_never_a_sensitive_one() -> None:
+    """A state's root-module `outputs` (internal/states/statefile/version4.go, `outputStateV4`: `sensitive` left out
+    when false) and `terraform show -json`'s `values.outputs` (internal/command/jsonstate/state.go, `Output`)."""
+    outputs = {
+        "image_id": {"value": UBUNTU_2204, "type": "string"},
+        "imageId": {"value": [CENTOS_79, SUSE_15], "type": ["list", "string"]},
+        "pools": {"value": {"web": [{"image_id": SUSE_15}], "image": "ignored-key"}, "type": "dynamic"},
+        "admin_image": {"value": {"image_id": SENSITIVE}, "type": ["object", {"image_id": "string"}],
+                        "sensitive": True},
+        "image_ids": {"value": [SENSITIVE], "type": ["list", "string"]},  # no image ID key: not read, nor said
+        "marked": {"value": {"image_id": SENSITIVE}, "type": "x", "sensitive": "true"},  # not as Terraform writes it
+    }  # fmt: skip
+    state = {"version": 4, "terraform_version": "1.14.0", "serial": 1, "lineage": "l", "outputs": outputs}
+    show_outputs = {name: {"sensitive": False, **output} for name, output in outputs.items()}
+    show = {"format_version": "1.0", "values": {"outputs": show_outputs}}
+    for document in (state, show):
+        references, skipped = _found(read_state(json.dumps(document), "tf"))
+        assert references == [
+            (UBUNTU_2204, "output.image_id", "value"),
+            (CENTOS_79, "output.imageId", "value[0]"),
+            (SUSE_15, "output.imageId", "value[1]"),
+            (SUSE_15, "output.pools", "value.web[0].image_id"),
+        ]
+        assert skipped == [("output.admin_image", "value.image_id", MARKED),
+                           ("output.marked", "value.image_id", UNREAD)]  # fmt: skip
+    with pytest.raises(StateFileError, match=r"^tf: outputs\.image_id is a string, where an object belongs"):
+        read_state(json.dumps({**state, "outputs": {"image_id": UBUNTU_2204}}), "tf")

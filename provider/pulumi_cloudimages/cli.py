@@ -56,6 +56,7 @@ OutputOption = Annotated[
     OutputFormat | None,
     typer.Option(
         "--output",
+        "--format",
         "-o",
         parser=one_of(OutputFormat),
         metavar="[table|json|ids]",

@@ -45,27 +45,31 @@ _ARGS = "cloudimages.args"
 
 
 def _bad_value(exc: typer.BadParameter, args: list[str]) -> str:
-    """`--min-ram='abc': input should be a valid integer`: the option by its long name and the value given (unless
-    the message starts with it), then what is wrong."""
+    """`--min-ram='abc': input should be a valid integer`: the option by the long name typed (`--format` or
+    `--output`; its first long name for a short one) and the value given (unless the message starts with it),
+    then what is wrong."""
     names: list[str] = list(getattr(exc.param, "opts", ()))
+    typed, given = _given(args, names)
     hint = exc.param_hint if isinstance(exc.param_hint, str) else next((n for n in names if n.startswith("--")), None)
+    if hint is not None and typed is not None and typed.startswith("--"):
+        hint = typed
     if not exc.message or hint is None:  # a missing value (or an argument): click's sentence names it
         return exc.format_message()
     message = exc.message[:1].lower() + exc.message[1:]  # "Input should be...", from typer's own types
-    given = _given(args, names)
     if given is None or exc.message.startswith((given, repr(given))):  # the parsers of one_of and --filter
         return f"{hint}: {message}"
     return f"{hint}={shown(given)}: {message}"
 
 
-def _given(args: list[str], names: list[str]) -> str | None:
-    """The value last given to the option called `names` in `args` (`--min-ram abc` or `--min-ram=abc`)."""
-    given = None
+def _given(args: list[str], names: list[str]) -> tuple[str | None, str | None]:
+    """The name and value of the option called `names` as last given in `args` (`--min-ram abc` or
+    `--min-ram=abc`)."""
+    typed, given = None, None
     for at, arg in enumerate(args):
         name, equals, value = arg.partition("=")
         if name in names:
-            given = value if equals else next(iter(args[at + 1 : at + 2]), None)
-    return given
+            typed, given = name, value if equals else next(iter(args[at + 1 : at + 2]), None)
+    return typed, given
 
 
 def one_of(literal: Any) -> Any:

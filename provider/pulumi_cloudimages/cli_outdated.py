@@ -18,7 +18,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from .cli_common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
-from .cli_filters import Target, target_options
+from .cli_filters import CLI_WORDS, Target, target_options
 from .errors import CloudImagesError
 from .image import format_time
 from .outdated import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
@@ -57,6 +57,7 @@ def outdated(
         ReportFormat | None,
         typer.Option(
             "--output",
+            "--format",
             "-o",
             parser=one_of(ReportFormat),
             metavar="[table|json|markdown]",
@@ -95,6 +96,7 @@ def outdated(
     _show(report, output or _default_format())
     _note_skipped(report)
     _note_held_back(report, min_age)
+    _note_without_project(report)
     if report.failing(fail_on):
         raise typer.Exit(EXIT_FAILING)
 
@@ -171,6 +173,13 @@ def _note_held_back(report: OutdatedReport, min_age: str | None) -> None:
         when = f"; the next becomes eligible at {format_time(image.next_eligible_at)}" if image.next_eligible_at else ""
         tell(f"note: {image.image_id} ({image.image.name if image.image else '?'}): held back {count} newer "
              f"image{'s' if count > 1 else ''} by {soak}, the newest {newest.id} ({newest.name}){when}")  # fmt: skip
+
+
+def _note_without_project(report: OutdatedReport) -> None:
+    """Once: an image reported gone may be a private or shared one that a caller with no project cannot see."""
+    if report.without_project and any(image.status == "gone" for image in report.images):
+        tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
+             f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
 
 
 def _note_skipped(report: OutdatedReport) -> None:

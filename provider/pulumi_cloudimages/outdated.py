@@ -48,6 +48,9 @@ STATUSES: tuple[Status, ...] = get_args(Status)  # in order of severity: each is
 FailOn = Literal["outdated", "withdrawn", "gone", "revoked", "never"]
 Rule = Literal["pinned", "lineage"]
 CONCURRENCY = 16
+# Why an image in use is `gone`: the service shows it no more; or, asked with no project, it may never have shown it.
+GONE = "not visible to this project any more"
+GONE_WITHOUT_PROJECT = "not visible without a project ID (only public images are)"
 
 # What `changes` compares between an image and the newest, by wire name (every `__support_*` flag as well).
 _COMPARED = ("__os_version", "__os_bit", "__platform", "min_ram", "min_disk", "virtual_env_type", "hw_firmware_type",
@@ -124,12 +127,15 @@ class ImageReport:
 
 @dataclass(frozen=True)
 class OutdatedReport:
-    """The images of every document, worst status first; `skipped` are the values that could not be read."""
+    """The images of every document, worst status first; `skipped` are the values that could not be read.
+    `without_project`: asked with no credentials and no project ID (a local emulator), so only public images were
+    visible, and a private or shared image in use is reported `gone`."""
 
     images: tuple[ImageReport, ...]
     skipped: tuple[Skipped, ...] = ()
     documents: tuple[str, ...] = ()
     checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    without_project: bool = False
 
     def failing(self, fail_on: FailOn = "outdated") -> list[ImageReport]:
         """The images whose status is `fail_on` or worse (none for `never`)."""
@@ -264,9 +270,14 @@ async def afind_outdated(
             catalog.settle(), asyncio.gather(*(catalog.newest_match(q, s, settings) for q, s in pins.values()))
         )
     newest_of_pin = dict(zip(pins, latest, strict=True))
-    reports = [_judge(image_id, refs, catalog, pins, newest_of_pin, revoked) for image_id, refs in references.items()]
+    # Unsigned requests that name no project (a local emulator) see public images only: say so of what is gone.
+    anonymous = settings.access_key is None and settings.auth_token is None and settings.project_id is None
+    gone = GONE_WITHOUT_PROJECT if anonymous else GONE
+    reports = [_judge(image_id, refs, catalog, pins, newest_of_pin, revoked, gone)
+               for image_id, refs in references.items()]  # fmt: skip
     reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
-    return OutdatedReport(tuple(reports), (*skipped, *skipped_pins), tuple(d.name for d in documents))
+    return OutdatedReport(tuple(reports), (*skipped, *skipped_pins), tuple(d.name for d in documents),
+                          without_project=anonymous)  # fmt: skip
 
 
 _PinKey = tuple[Any, ...]
@@ -372,6 +383,7 @@ def _judge(
     pins: Mapping[_PinKey, Any],
     newest_of_pin: Mapping[_PinKey, tuple[Image | None, tuple[Image, ...]]],
     revoked: Mapping[str, str],
+    gone: str,
 ) -> ImageReport:
     image = catalog.found.get(image_id)
     pinned = next((r for r in references if r.pin is not None and _pin_key(r) in pins), None)
@@ -398,7 +410,7 @@ def _judge(
     if image_id in revoked:
         status, reason = "revoked", revoked[image_id]
     elif image is None:
-        status, reason = "gone", "not visible to this project any more"
+        status, reason = "gone", gone
     elif image.status != CHOSEN_STATUS:
         status, reason = "withdrawn", f"status {image.status}"
     elif image.is_offshelved:

@@ -6,18 +6,20 @@ Recognised by content, never by file name:
   "ciphertext": ...}` (or `"plaintext"`, after `--show-secrets`);
 - a Terraform state, format version 4 (`terraform.tfstate`, `terraform state pull`):
   `resources[].instances[].attributes` (or `attributes_flat`, upgraded from 0.11), with `module` and `index_key`
-  making the address;
-- `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively;
+  making the address, and the root module's `outputs` (`output.NAME`);
+- `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively, and
+  `values.outputs`;
 - plain text: image IDs, one a line, `#` comments and blank lines allowed.
 
-A reference is every value under a key `image_id` or `imageId`, at any depth, that is an image ID, and every
+A reference is every value under a key `image_id` or `imageId`, at any depth, that is an image ID (a Terraform
+output named so is one itself, as a Pulumi stack output is one under that key of the stack's outputs), and every
 `PinnedImage` (the dynamic resource, and the provider plugin's `cloudimages:index:PinnedImage`), which also
 carries the filters and selection that its refresh would look up again. A value that cannot be read (a secret, or
 not an image ID) is recorded as skipped, with where it was. A secret is never read, even when the export shows it:
 what the caller marked secret must not appear in a report; a PinnedImage with a secret argument is judged by its
 lineage instead of by its lookup. Terraform's sensitive values are Pulumi's secrets: written in plain text, marked
-beside them (`sensitive_attributes` of a state's instance, `sensitive_values` of `terraform show -json`), and
-never read either.
+beside them (`sensitive_attributes` of a state's instance, `sensitive_values` of `terraform show -json`, an output's
+`sensitive`), and never read either.
 """
 
 from __future__ import annotations
@@ -242,6 +244,7 @@ def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
             # No `sensitive_attributes`: written by Terraform 0.13 or older, which marked nothing.
             sensitive = frozenset() if marks is None else _placed(_cty_paths(marks), attributes or {})
             _add_found(found, name, address, _under_image_keys(attributes or {}, ()), sensitive)
+    _read_outputs(found, name, document.get("outputs"), "outputs")
     return found
 
 
@@ -265,7 +268,23 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
         children = _list(module.get("child_modules"), name, f"{path}.child_modules")
         modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
+    _read_outputs(found, name, values.get("outputs"), "values.outputs")
     return found
+
+
+# The root module's outputs (only those are kept), as Terraform writes them: in a state, `outputs` holds
+# `{"value", "type", "sensitive"}` each, `sensitive` left out when false (internal/states/statefile/version4.go,
+# `outputStateV4`); `terraform show -json` has `values.outputs`, `{"sensitive", "value", "type"}` each
+# (internal/command/jsonstate/state.go, `Output`). Both write a sensitive output's value in plain text.
+def _read_outputs(found: StateDocument, name: str, outputs: Any, path: str) -> None:
+    """The image IDs of each output, as `output.NAME` (Terraform's address of it): under an image ID key at any
+    depth of its value, or the value itself for an output named `image_id` / `imageId`; none of a sensitive one."""
+    for key, output in _object(outputs or {}, name, path).items():
+        output = _object(output, name, f"{path}.{key}")
+        marked = output.get("sensitive", False)
+        sensitive = _WHOLE if marked is True else frozenset() if marked is False else UNREAD_MARKS
+        values = ((("value", *at[1:]), value) for at, value in _under_image_keys({key: output.get("value")}, ()))
+        _add_found(found, name, f"output.{key}", values, sensitive)
 
 
 # How Terraform writes what is sensitive (hashicorp/terraform, alike from 0.14 to 1.14 and main):
@@ -277,6 +296,7 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
 # - `terraform show -json`: `sensitive_values` beside `values`, shaped like them with `true` where sensitive
 #   (internal/command/jsonstate/state.go, `SensitiveAsBool`); since 1.1, before which the values came unmarked.
 MARKED = "marked sensitive: not read"
+_WHOLE: AbstractSet[Steps] = frozenset({()})  # the empty path: everything is under it
 UNREAD_MARKS = "Terraform's marks of what is sensitive are in a form not read here: not read"
 OLD_SHOW = ("terraform show -json of Terraform 1.0 or older, which does not say what is sensitive: not read (give "
             "the state: terraform state pull)")  # fmt: skip
