@@ -18,6 +18,7 @@ from pulumi_cloudimages import GetImagesError, ImageQuery, ImsClient, Settings, 
 from pulumi_cloudimages.cli import app
 from pulumi_cloudimages.emulator import PROJECT_A, PROJECT_B, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
+from pulumi_cloudimages.explain import PROBES, probes
 from pulumi_cloudimages.lookup import forget
 from pulumi_cloudimages.naming import FUNCTION
 from test_plugin import configure, invoke_error
@@ -150,3 +151,12 @@ def test_on_the_command_line_in_options(ims_emulator: Emulator) -> None:
     assert unseen.exit_code == 1
     assert f"No image with ID '{OTHER_PROJECTS['id']}' is visible to the project" in unseen.stderr
     assert PROJECT_B not in unseen.stderr
+
+
+def test_the_probes_of_a_query_with_an_id_and_many_filters_stay_within_their_cap() -> None:
+    many = {"name": "x", "platform": "Ubuntu", "os_type": "Linux", "min_ram": 1, "min_disk": 1, "tag": "a",
+            "owner": PROJECT_B, "flavor_id": "s6.large.2", "enterprise_project_id": "0"}  # fmt: skip
+    asked = probes(ImageQuery(id="87c08afe-80fc-52f2-abe6-f0cf30e5b09e", **many))
+    assert len(asked) == PROBES and asked[-1][0] == "id"
+    by_id = asked[-1][1]
+    assert (by_id.id, by_id.enterprise_project_id, by_id.name) == ("87c08afe-80fc-52f2-abe6-f0cf30e5b09e", "0", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_cloudimages.errors import shown
+from pulumi_cloudimages.pinning import Pinning
 from pulumi_cloudimages.redaction import MASK, redacted, secret_texts
 
 LONG = "S3cr3t-build-" + "7" * 100
@@ -28,3 +29,10 @@ def test_a_secret_with_quotes_and_backslashes_is_masked_escaped_as_python_and_js
     odd = 'a "b" C:\\7'
     texts = secret_texts([odd])
     assert MASK == redacted(repr(odd)[1:-1], texts) == redacted('a \\"b\\" C:\\\\7', texts)
+
+
+def test_a_secret_number_the_engine_carried_as_a_float_is_masked_as_it_is_quoted() -> None:
+    # Through the dynamic provider a keeper or filter written 424242 arrives as 424242.0, and is quoted as written.
+    refused = Pinning({}).check({"name_regex": "x", "keepers": {"pin": 424242.0}}, secret_inputs=("keepers",))
+    reasons = " ".join(failure.reason for failure in refused)
+    assert "keepers" in reasons and "424242" not in reasons and MASK in reasons

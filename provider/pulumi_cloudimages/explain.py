@@ -20,7 +20,7 @@ from .orders import CHOSEN_STATUS, newest_first
 from .query import LISTING_ONLY, WIRE_NAMES, ImageQuery
 
 SHOWN = 5  # images named in a message, and asked for by each probe
-_PROBES = 8  # at most this many extra requests to explain an empty result
+PROBES = 8  # at most this many extra requests to explain an empty result
 _REQUEST_SHOWN = 600  # characters of a request line quoted in a message
 _NOT_PROBED = LISTING_ONLY | {"limit"}
 _WORDS: dict[Reason, str] = {
@@ -41,16 +41,18 @@ def probes(query: ImageQuery) -> list[tuple[str, ImageQuery]]:
     tell nothing: for `id`, the probe is the ID alone, which tells whether that image is visible at all (left out
     when another probe, or the query itself, is the ID alone already)."""
     others = [name for name in _filters(query) if name != "id"]
+    by_id = query.id is not None and len(others) > 1
     relaxed = []
-    for name in others[:_PROBES]:
+    for name in others[: PROBES - 1 if by_id else PROBES]:  # the ID's own probe counts too
         values = query.model_dump(exclude_none=True)
         values.pop(name, None)
         try:
             relaxed.append((name, ImageQuery.model_validate({**values, "limit": SHOWN})))
         except InvalidQueryError:
             continue
-    if query.id is not None and len(others) > 1:
-        relaxed.append(("id", ImageQuery(id=query.id, limit=SHOWN)))
+    if by_id:  # in the query's enterprise project, if it names one: what the service lists depends on it
+        scope = {"enterprise_project_id": query.enterprise_project_id} if query.enterprise_project_id else {}
+        relaxed.append(("id", ImageQuery(id=query.id, limit=SHOWN, **scope)))
     return relaxed
 
 

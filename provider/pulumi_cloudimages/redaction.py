@@ -24,6 +24,8 @@ def secret_texts(values: Iterable[Any]) -> tuple[str, ...]:
             texts.update(secret_texts(value.values()))
         elif isinstance(value, list | tuple):
             texts.update(secret_texts(value))
+        elif isinstance(value, float) and value.is_integer():  # the engine's float for a number written whole
+            texts.update(secret_texts([int(value), repr(value)]))
         elif value is not None and not isinstance(value, bool) and str(value):
             text = str(value)
             cut = shown(text)  # a long value is quoted by its beginning only: that must be masked too
