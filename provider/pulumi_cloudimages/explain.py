@@ -117,11 +117,15 @@ def _nearest_names(found: list[Image], guards: Guards, name_regex: str, min_age:
     near = difflib.get_close_matches(name_regex, names, n=SHOWN, cutoff=0.0)
     lines = [f"Nearest names: {', '.join(map(repr, near))}."] if near else []
     if left:
-        reasons = Counter(out.reason for out in left)
-        why = ", ".join(f"{count} {_WORDS[reason]}" if len(reasons) > 1 else _WORDS[reason] for reason, count in
-                        reasons.items())  # fmt: skip
+        reasons = Counter(map(_why, left))
+        why = ", ".join(reason if len(reasons) == 1 else f"{count} {reason}" for reason, count in reasons.items())
         lines.append(f"Not among them: {_count(left, 'image')} the lookup would not choose anyway ({why}).")
     return lines
+
+
+def _why(out: LeftOut) -> str:
+    # An image off the shelf is never chosen, whatever the source asked for.
+    return "off the shelf in the Marketplace" if out.image.is_offshelved else _WORDS[out.reason]
 
 
 def ambiguous(matches: list[Image], sent: ImageQuery, order_by: str, notes: list[str]) -> str:
