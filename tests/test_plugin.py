@@ -495,3 +495,10 @@ def test_flags_and_numbers_given_as_text_read_as_the_filters_do(configured: Prov
     assert (failure.property, failure.reason) == (
         "maxRetries", "invalid setting cloudimages:maxRetries='true': expected a whole number, not true or false"
     )  # fmt: skip
+
+
+def test_a_malformed_further_support_flag_does_not_hide_the_other_arguments_problems(configured: Provider) -> None:
+    _, failures = invoke(configured, {"supportS4l": 3, "minRam": -1, "imagetype": "gold"})
+    assert set(failures) == {"supportS4l", "minRam"}
+    assert "supportS4l=3; a support flag takes true, false" in failures["supportS4l"]
+    assert "minRam=-1" in failures["minRam"] and "supportS4l" not in failures["minRam"]

@@ -197,3 +197,12 @@ def test_aware_times_at_the_edge_of_the_calendar_are_refused(time: datetime) -> 
 def test_a_key_that_is_not_text_is_refused() -> None:
     with pytest.raises(InvalidQueryError, match="1 is not a filter name"):
         ImageQuery.model_validate({1: "x"})
+
+
+def test_a_refused_name_does_not_hide_the_other_filters_problems() -> None:
+    with pytest.raises(InvalidQueryError) as refused:
+        ImageQuery.model_validate({"__support_s4l": 3, "plattform": "Ubuntu", "min_ram": -1, "imagetype": "gold"})
+    problems = {problem.names: str(problem) for problem in refused.value.problems}
+    assert set(problems) == {("__support_s4l",), ("plattform",), ("min_ram",)}
+    assert "a support flag takes true, false" in problems[("__support_s4l",)]
+    assert "did you mean 'platform'" in problems[("plattform",)] and "min_ram=-1" in problems[("min_ram",)]

@@ -221,8 +221,9 @@ class ImageQuery(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _one_clear_error(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        problems: list[InvalidQueryError] = []  # names refused before the values are read: told with the values'
         if isinstance(data, dict):
-            data = _normalise_keys(data)
+            data, problems = _normalise_keys(data)
         try:
             query = handler(data)
         except ValidationError as exc:
@@ -232,7 +233,10 @@ class ImageQuery(BaseModel):
                 InvalidQueryError(f"invalid image filter: {_describe_one(e)}", names=(name,))
                 for e, name in zip(located, names, strict=True)
             )
-            raise InvalidQueryError(_describe(exc), names=names, problems=each) from None
+            values = InvalidQueryError(_describe(exc), names=names, problems=each)
+            raise InvalidQueryError.of_all([*problems, values]) from None
+        if problems:
+            raise InvalidQueryError.of_all(problems)
         query._check_combinations()
         query._check_length()
         return query
@@ -312,37 +316,45 @@ def sent_texts(name: str, value: Any) -> list[str]:
         return []
 
 
-def _normalise_keys(data: dict[str, Any]) -> dict[str, Any]:
-    """Map every key to its Python name; unknown `__support_*` flags become wire-named extras."""
+def _normalise_keys(data: dict[str, Any]) -> tuple[dict[str, Any], list[InvalidQueryError]]:
+    """Every key by its Python name (unknown `__support_*` flags become wire-named extras), and a problem for each
+    key refused (left out, so that the other filters are still checked)."""
     out: dict[str, Any] = {}
+    problems = []
     for key, value in data.items():
-        if not isinstance(key, str):
-            raise InvalidQueryError(f"invalid image filter: {shown(key)} is not a filter name (names are text)")
-        if key in _BY_ANY_NAME:
-            name = _BY_ANY_NAME[key]
-        elif match := _EXTRA_SUPPORT_FLAG.match(key):
-            name = "__" + match.group(1)
-            if not isinstance(value, (bool, str)) or value == "":
+        try:
+            name, value = _normalised(key, value)
+            if name in out:
                 raise InvalidQueryError(
-                    f"invalid image filter: {key}={shown(value)}; a support flag takes true, false or a non-empty "
-                    "string",
+                    f"invalid image filter: {name} is given twice (as {shown(key)} and under another of its names)",
                     names=(name,),
                 )
-            value = read_flag(value) if isinstance(value, str) and value.lower() in ("true", "false") else value
-        else:
-            close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+        except InvalidQueryError as problem:
+            problems.append(problem)
+            continue
+        out[name] = value
+    return out, problems
+
+
+def _normalised(key: Any, value: Any) -> tuple[str, Any]:
+    if not isinstance(key, str):
+        raise InvalidQueryError(f"invalid image filter: {shown(key)} is not a filter name (names are text)")
+    if key in _BY_ANY_NAME:
+        return _BY_ANY_NAME[key], value
+    if match := _EXTRA_SUPPORT_FLAG.match(key):
+        name = "__" + match.group(1)
+        if not isinstance(value, (bool, str)) or value == "":
             raise InvalidQueryError(
-                f"invalid image filter: unknown filter {shown(key)}{hint} (the filters are: {', '.join(FILTER_NAMES)})",
-                names=(key,),
-            )
-        if name in out:
-            raise InvalidQueryError(
-                f"invalid image filter: {name} is given twice (as {shown(key)} and under another of its names)",
+                f"invalid image filter: {key}={shown(value)}; a support flag takes true, false or a non-empty string",
                 names=(name,),
             )
-        out[name] = value
-    return out
+        return name, read_flag(value) if isinstance(value, str) and value.lower() in ("true", "false") else value
+    close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise InvalidQueryError(
+        f"invalid image filter: unknown filter {shown(key)}{hint} (the filters are: {', '.join(FILTER_NAMES)})",
+        names=(key,),
+    )
 
 
 def _wire_value(value: Any) -> str:
