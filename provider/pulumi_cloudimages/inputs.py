@@ -28,12 +28,16 @@ def checked(annotation: Any, value: Any) -> Any:
 
 
 def read_flag(value: Any) -> Any:
-    # Text for stack config and the wire's own spelling; any case, as the emulator reads `true`/`false`.
-    if _flag_text(value):
-        return value.lower() == "true"
+    value = as_flag(value)
     if value is None or isinstance(value, bool):
         return value
     raise ValueError("expected true or false")
+
+
+def as_flag(value: Any) -> Any:
+    """The text `true` or `false` (any case: stack config's, and the wire's own spelling) as that boolean; any
+    other value as it is."""
+    return value.lower() == "true" if _flag_text(value) else value
 
 
 def _flag_text(value: Any) -> bool:
@@ -43,12 +47,13 @@ def _flag_text(value: Any) -> bool:
 def refusal(exc: ValidationError, what: str) -> InvalidQueryError:
     """pydantic's refusal of some arguments as one error, `what: name=value: reason; ...`, each argument's problem
     also on its own (`problems`) for an adapter to show beside that argument."""
-    each = [(str(e["loc"][0]), f"{shown(e.get('input'))}: {_reason(e['msg'])}") for e in exc.errors() if e["loc"]]
+    each = [(str(e["loc"][0]), f"{shown(e.get('input'))}: {reason(e['msg'])}") for e in exc.errors() if e["loc"]]
     problems = tuple(InvalidQueryError(f"{what}: {name}={why}", names=(name,)) for name, why in each)
     text = "; ".join(f"{name}={why}" for name, why in each)
     return InvalidQueryError(f"{what}: {text}", names=tuple(name for name, _ in each), problems=problems)
 
 
-def _reason(message: str) -> str:
+def reason(message: str) -> str:
+    """pydantic's message (`Value error, Expected...`, `Input should be...`) as the end of a sentence."""
     message = message.removeprefix("Value error, ")
     return message[:1].lower() + message[1:]

@@ -33,7 +33,7 @@ from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from .errors import InvalidQueryError, shown
-from .inputs import STORED, checked, read_flag
+from .inputs import STORED, as_flag, checked, reason
 
 ImageType = Literal["gold", "private", "shared", "market"]
 Visibility = Literal["public", "private", "shared"]
@@ -348,7 +348,7 @@ def _normalised(key: Any, value: Any) -> tuple[str, Any]:
                 f"invalid image filter: {key}={shown(value)}; a support flag takes true, false or a non-empty string",
                 names=(name,),
             )
-        return name, read_flag(value) if isinstance(value, str) and value.lower() in ("true", "false") else value
+        return name, as_flag(value)
     close = difflib.get_close_matches(key.lstrip("_"), FILTER_NAMES, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise InvalidQueryError(
@@ -383,8 +383,7 @@ def _describe_one(error: ErrorDetails) -> str:
         close = [v for v in allowed if isinstance(value, str) and v.lower() == value.lower()]
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{name}={shown(value)} is not allowed; allowed: {_quoted(allowed)}{hint}"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{name}={shown(value)}: {message[:1].lower()}{message[1:]}"
+    return f"{name}={shown(value)}: {reason(error['msg'])}"
 
 
 def _literal_values(name: str) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from typing_extensions import Unpack
 
 from .auth import SignatureAuth, TokenAuth
 from .errors import ConfigurationError, shown
-from .inputs import checked
+from .inputs import checked, reason
 from .naming import camel
 from .project import ProjectLookup
 
@@ -217,10 +217,8 @@ class Settings(BaseModel):
             first = exc.errors()[0]
             key = str(first["loc"][0])
             value = "***" if key in SECRET_SETTINGS else shown(first["input"])
-            message = first["msg"].removeprefix("Value error, ")
-            reason = message[:1].lower() + message[1:]
             name = (sources or {}).get(key) or (words or PYTHON_WORDS).name(key)
-            raise ConfigurationError(f"invalid setting {name}={value}: {reason}", setting=key) from None
+            raise ConfigurationError(f"invalid setting {name}={value}: {reason(first['msg'])}", setting=key) from None
 
     def _check_combination(self, words: Vocabulary) -> None:
         name, where = words.name, words.where
