@@ -22,9 +22,9 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.sync_await import _sync_await
 
 from pulumi_cloudimages import get_images, get_images_output
+from pulumi_cloudimages.choice.lookup import forget
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
-from pulumi_cloudimages.lookup import forget
-from pulumi_cloudimages.query import PLATFORMS
+from pulumi_cloudimages.ims.query import PLATFORMS
 
 LATENCY = 0.1
 

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 
+from pulumi_cloudimages.choice.name_regex import compile_name_regex, name_matches
 from pulumi_cloudimages.emulator.sample import sample_data
-from pulumi_cloudimages.name_regex import compile_name_regex, name_matches
 
 PATTERN = r"^(\w+\s?)*!$"
 LIMIT = 10.0  # seconds a child process running Python's re may take before it is stopped

@@ -50,15 +50,15 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from _common import emulator_process, median
 from pulumi_cloudimages import ImageQuery, Selection, Settings
+from pulumi_cloudimages.choice.lookup import lookup
+from pulumi_cloudimages.choice.outputs import choice_values
+from pulumi_cloudimages.choice.selection import Choice
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
-from pulumi_cloudimages.functions import get_images
-from pulumi_cloudimages.lookup import lookup
 from pulumi_cloudimages.naming import camel
-from pulumi_cloudimages.outputs import choice_values
-from pulumi_cloudimages.pinning import Pinning
-from pulumi_cloudimages.plugin import _answer
-from pulumi_cloudimages.selection import Choice
+from pulumi_cloudimages.pin.pinning import Pinning
+from pulumi_cloudimages.plugin.server import _answer
+from pulumi_cloudimages.program.functions import get_images
 
 PLUGIN = os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")
 STARTS = 7

@@ -1,5 +1,5 @@
 """The provider plugin, run from this folder as the Pulumi engine runs a source plugin (see PulumiPlugin.yaml)."""
 
-from pulumi_cloudimages.plugin import main
+from pulumi_cloudimages.plugin.server import main
 
 main()

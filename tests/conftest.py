@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from pulumi_cloudimages.lookup import forget as forget_lookups
+from pulumi_cloudimages.choice.lookup import forget as forget_lookups
 from pulumi_cloudimages.testing import ProgramMocks, install_mocks
 
 

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import pytest
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_cloudimages.naming import FUNCTION
 
 # How the engine marks a secret value inside a Struct.
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -91,3 +94,22 @@ def provider_process(
 
 
 PLUGIN = [os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")]
+
+
+def configure(provider: Provider, config: dict[str, Any]) -> None:
+    variables = {f"cloudimages:config:{k}": str(v["value"] if is_secret(v) else v) for k, v in config.items()}
+    provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), variables=variables, acceptSecrets=True))
+
+
+def invoke(provider: Provider, args: dict[str, Any], token: str = FUNCTION) -> tuple[dict[str, Any], dict[str, str]]:
+    """The invoke's return and its failures by property."""
+    response = provider.stub.Invoke(provider_pb2.InvokeRequest(tok=token, args=struct(args)))
+    return plain(getattr(response, "return")), {f.property: f.reason for f in response.failures}
+
+
+def invoke_error(provider: Provider, args: dict[str, Any], token: str = FUNCTION) -> str:
+    with pytest.raises(grpc.RpcError) as caught:
+        invoke(provider, args, token)
+    details = str(caught.value.details())  # type: ignore[attr-defined]
+    assert "Traceback" not in details and 'File "' not in details
+    return details

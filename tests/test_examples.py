@@ -16,10 +16,10 @@ import yaml
 from pulumi.runtime.proto import provider_pb2
 
 from engine_rpc import PLUGIN, plain, provider_process, struct
+from pins import NEWER_ID, catalog
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.emulator.sample import sample_data
 from pulumi_cloudimages.testing import run_program
-from test_pinned import NEWER_ID, catalog
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 LISTED = [i for i in sample_data()["images"] if i.get("__isregistered") == "true"]

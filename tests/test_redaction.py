@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_cloudimages.errors import shown
-from pulumi_cloudimages.pinning import Pinning
+from pulumi_cloudimages.pin.pinning import Pinning
 from pulumi_cloudimages.redaction import MASK, redacted, secret_texts
 
 LONG = "S3cr3t-build-" + "7" * 100

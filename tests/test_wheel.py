@@ -20,7 +20,7 @@ from pulumi.runtime.proto import provider_pb2
 from typer.testing import CliRunner
 
 from engine_rpc import clean_environment, provider_process
-from pulumi_cloudimages.cli import app
+from pulumi_cloudimages.cli.app import app
 from pulumi_cloudimages.emulator.sample import sample_data
 
 ROOT = Path(__file__).parent.parent

@@ -3,8 +3,7 @@
 from typing import TYPE_CHECKING
 
 from ._version import VERSION as __version__
-from .auth import SignatureAuth, TokenAuth
-from .client import AsyncImsClient, ImsClient
+from .choice.selection import Selection
 from .errors import (
     AmbiguousMatchError,
     ApiError,
@@ -23,26 +22,27 @@ from .errors import (
     ServerError,
     TransportError,
 )
-from .image import Image
-from .outdated import OutdatedReport, find_outdated
-from .query import ImageQuery, TimeFilter
-from .selection import Selection
-from .settings import Settings
+from .ims.auth import SignatureAuth, TokenAuth
+from .ims.client import AsyncImsClient, ImsClient
+from .ims.image import Image
+from .ims.query import ImageQuery, TimeFilter
+from .ims.settings import Settings
+from .outdated.report import OutdatedReport, find_outdated
 
 # The Pulumi functions load the Pulumi SDK; they are imported on first use, so that the client and the
 # command line start without it.
 if TYPE_CHECKING:
-    from .functions import GetImagesError, GetImagesResult, ImageResult, get_images, get_images_output
-    from .pinned import PinnedImage, PinnedImageError
+    from .program.functions import GetImagesError, GetImagesResult, ImageResult, get_images, get_images_output
+    from .program.pinned import PinnedImage, PinnedImageError
 
 _PULUMI_NAMES = {
-    "GetImagesError": "functions",
-    "GetImagesResult": "functions",
-    "ImageResult": "functions",
-    "get_images": "functions",
-    "get_images_output": "functions",
-    "PinnedImage": "pinned",
-    "PinnedImageError": "pinned",
+    "GetImagesError": "program.functions",
+    "GetImagesResult": "program.functions",
+    "ImageResult": "program.functions",
+    "get_images": "program.functions",
+    "get_images_output": "program.functions",
+    "PinnedImage": "program.pinned",
+    "PinnedImageError": "program.pinned",
 }
 
 

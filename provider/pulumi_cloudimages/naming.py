@@ -8,6 +8,7 @@ from functools import cache
 
 PACKAGE = "cloudimages"  # the Pulumi package: config keys are `cloudimages:<key>`
 FUNCTION = f"{PACKAGE}:index:getImages"  # the token of the function
+LOGGER = "pulumi_cloudimages"  # the logger every module logs under (`logging.getLogger(__name__)`)
 
 
 @cache  # results are converted field by field, image by image

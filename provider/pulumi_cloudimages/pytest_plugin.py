@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from .emulator import Emulator
-from .testing import run_program
+from .testing.stack import run_program
 
 
 @pytest.fixture

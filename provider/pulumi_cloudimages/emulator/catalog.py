@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from ..errors import CloudImagesError
-from ..image import Flag, Image
+from ..ims.image import Flag, Image
 from . import bits as positions
 from .filters import INDEXED_FIELDS, SORT_KEYS, BadParameter, Listing
 

@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 from typing_extensions import Self
 
-from ..client import ImsClient
+from ..ims.client import ImsClient
 from .app import ConnectionDropped, create_app
 from .catalog import Catalog
 from .faults import Fault, FaultKind

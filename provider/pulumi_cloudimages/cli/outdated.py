@@ -1,0 +1,190 @@
+"""`cloudimages outdated`: the command-line door to `find_outdated`, and the report as a table, JSON or Markdown.
+
+Exit codes: 0 nothing reaches --fail-on; 1 something does; 2 bad input (a file, an option); 3 API, authentication or
+network error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+
+from ..errors import CloudImagesError
+from ..ims.image import format_time
+from ..outdated.report import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
+from ..outdated.states import StateDocument, StateFileError, read_state
+from .common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
+from .options import CLI_WORDS, Target, target_options
+from .render import output_format
+
+ReportFormat = Literal["table", "json", "markdown"]
+EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
+_SKIPPED_SHOWN = 5
+_UNLIMITED = 100_000  # columns to measure a table's natural width in
+
+
+@target_options
+def outdated(
+    ctx: typer.Context,
+    target: Target,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FILE",
+            help="pulumi stack export output, a terraform.tfstate, terraform show -json output, or image IDs one a "
+            "line; - or none: standard input (none on a terminal is refused).",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            parser=one_of(FailOn),
+            metavar="[outdated|withdrawn|gone|revoked|never]",
+            help="Exit 1 when an image has this status or a worse one (current < outdated < withdrawn < gone < "
+            "revoked); never: exit 0 whatever the report says.",
+        ),
+    ] = "outdated",
+    output: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--output",
+            "--format",
+            "-o",
+            parser=one_of(ReportFormat),
+            metavar="[table|json|markdown]",
+            help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, "
+            "else json.",
+        ),
+    ] = None,
+    min_age: MinAgeOption = None,
+    exclude_id: ExcludeIdOption = None,
+    exclude_file: ExcludeFileOption = None,
+) -> None:
+    """Which images do these stacks run, and are they outdated, withdrawn or gone?
+
+    Each distinct image ID is reported once, with every place that uses it. Newer means, for a PinnedImage, the
+    newest match of its own filters (what its refresh reports), and for any other image, the newest active image
+    of its lineage (same image type, platform, OS version, architecture and name with digit runs ignored; same
+    owner for private and shared images). The guards of get and latest apply to the newest: never an image
+    listed by --exclude-id or --exclude-file (those in use are reported revoked, with the reason), nor one
+    younger than --min-age.
+
+    Examples:
+
+    \b
+      pulumi stack export | cloudimages outdated --fail-on withdrawn -
+      cloudimages outdated terraform.tfstate prod.json -o markdown --min-age 7d --exclude-file revoked.txt
+    """
+    try:
+        guards = offer_guards(min_age=min_age, exclude_ids=exclude_id, exclude_file=exclude_file)
+        if not files and sys.stdin.isatty():  # no FILE and nothing piped: say so rather than wait on the keyboard
+            raise StateFileError("<stdin>", "a terminal: give a FILE, or pipe a state in (pulumi stack export | "
+                                            "cloudimages outdated -)")  # fmt: skip
+        documents = [_read(name) for name in files or ["-"]]
+        report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
+    except CloudImagesError as exc:
+        raise fail(exc) from None
+    _show(report, output or _default_format())
+    _note_skipped(report)
+    _note_held_back(report, min_age)
+    _note_without_project(report)
+    if report.failing(fail_on):
+        raise typer.Exit(EXIT_FAILING)
+
+
+def _read(name: str) -> StateDocument:
+    if name == "-":
+        return read_state(sys.stdin.buffer.read(), "<stdin>")
+    try:
+        content = Path(name).read_bytes()
+    except OSError as exc:
+        raise StateFileError(name, f"cannot be read: {exc.strerror or exc}") from None
+    return read_state(content, name)
+
+
+def _default_format() -> ReportFormat:
+    return "table" if output_format(None, out) == "table" else "json"
+
+
+def _show(report: OutdatedReport, fmt: ReportFormat) -> None:
+    if fmt == "json":
+        out.file.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "markdown":
+        out.file.write(markdown(report) + "\n")
+    elif out.is_terminal:
+        out.print(_table(report))
+    else:  # piped (a CI log): each row on one line, however long, rather than folded into 80 columns
+        table = _table(report)
+        width = Measurement.get(out, out.options.update_width(_UNLIMITED), table).maximum
+        Console(file=out.file, width=width, color_system=None).print(table)
+
+
+def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
+    image, newest = report.image, report.newest
+    age = report.age_days(outdated.checked_at)
+    first = str(report.where[0]) if report.where else ""
+    more = f" +{len(report.where) - 1} more" if len(report.where) > 1 else ""
+    newest_text = f"{newest.id} ({newest.name}{', an older build' if report.newest_is_older else ''})" if newest else ""
+    return [report.status, report.reason or "", report.image_id, image.name or "" if image else "",
+            "" if age is None else str(age), newest_text, str(len(report.where)), first + more]  # fmt: skip
+
+
+# "Replace with": the newest image the guards allow (`newest_id`), which for a revoked or withdrawn image may be an
+# older build than the one in use.
+_COLUMNS = ("Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Refs", "Where")
+_ID_COLUMN = _COLUMNS.index("Image ID")
+
+
+def _table(report: OutdatedReport) -> Table:
+    table = Table(header_style="bold")
+    for title in _COLUMNS:
+        table.add_column(title, overflow="fold", no_wrap=title == "Image ID")
+    for image in report.images:
+        table.add_row(*_row(image, report))
+    return table
+
+
+def markdown(report: OutdatedReport) -> str:
+    """The report as a Markdown table (for a pull request or `$GITHUB_STEP_SUMMARY`)."""
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    for image in report.images:
+        cells = [cell.replace("|", "\\|") for cell in _row(image, report)]
+        cells[_ID_COLUMN] = f"`{cells[_ID_COLUMN]}`"
+        lines.append("| " + " | ".join(cells) + " |")
+    if not report.images:
+        lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))
+    return "\n".join(lines)
+
+
+def _note_held_back(report: OutdatedReport, min_age: str | None) -> None:
+    """Newer images a soak time keeps from being offered: a `current` image may be so only for now."""
+    for image in (image for image in report.images if image.held_back):
+        newest, count = image.held_back[0], len(image.held_back)
+        soak = f"--min-age {min_age}" if min_age and image.rule == "lineage" else "the soak time"
+        when = f"; the next becomes eligible at {format_time(image.next_eligible_at)}" if image.next_eligible_at else ""
+        tell(f"note: {image.image_id} ({image.image.name if image.image else '?'}): held back {count} newer "
+             f"image{'s' if count > 1 else ''} by {soak}, the newest {newest.id} ({newest.name}){when}")  # fmt: skip
+
+
+def _note_without_project(report: OutdatedReport) -> None:
+    """Once: an image reported gone may be a private or shared one that a caller with no project cannot see."""
+    if report.without_project and any(image.status == "gone" for image in report.images):
+        tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
+             f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
+
+
+def _note_skipped(report: OutdatedReport) -> None:
+    """Values under an image ID key that were not read: said on stderr, so that the output stays parseable."""
+    for item in report.skipped[:_SKIPPED_SHOWN]:
+        tell(f"note: {item.where}: {item.reason}")
+    if len(report.skipped) > _SKIPPED_SHOWN:
+        tell(f"note: and {len(report.skipped) - _SKIPPED_SHOWN} more values not read")

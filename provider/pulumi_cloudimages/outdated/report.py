@@ -1,0 +1,448 @@
+"""Which images do my stacks run, and are they still the newest? `find_outdated` reads state documents
+(`states.py`) and reports each distinct image ID once: `current`, `outdated` (a newer active image of its kind
+exists), `withdrawn` (visible but not active, or a Marketplace image off the shelf), `gone` (not visible any more),
+or `revoked` (on the caller's revocation list, `exclude_ids` / `exclude_file`).
+
+What "newer" means, the rule each report names:
+- `pinned`: for an image kept by a `PinnedImage`, what its refresh reports: the newest match of its own filters and
+  selection (`latest_id`);
+- `lineage`: for any other, the newest active image of the same `__imagetype`, `__platform`, `__os_version`,
+  architecture and name with its digit runs ignored (`web-server-2025-11-20` and `web-server-2025-12-01` are one
+  lineage; so are the builds of `Ubuntu 22.04 server 64bit`, but not `Ubuntu 20.04 server 64bit with Tesla Driver`,
+  which shares their OS version but is another image), and for private and shared images the same owner.
+
+The guards of a selection (`guards.py`) decide which image may be offered as the newest, as they decide what a
+lookup chooses: never a revoked image, nor one younger than `min_age`, nor a Marketplace image off the shelf.
+
+Requests: each distinct ID is settled once. A round asks for up to `concurrency` unsettled IDs by ID, concurrently,
+then lists the lineage of each image found (once per listing, shared by every lineage in it): every other ID that
+listing holds is settled with it. Only the referenced images and the newest image of each lineage are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, Protocol, get_args
+
+from typing_extensions import Unpack
+
+from ..choice.arguments import split_arguments
+from ..choice.guards import Guards
+from ..choice.lookup import alookup
+from ..choice.orders import CHOSEN_STATUS
+from ..choice.selection import ORDERS, Selection
+from ..errors import InvalidQueryError, NoMatchError, shown
+from ..ims.client import AsyncImsClient
+from ..ims.image import Image, format_time
+from ..ims.query import PLATFORMS, ImageQuery, ImageType
+from ..ims.settings import ConnectionOptions, Settings
+from .states import Reference, Skipped, StateDocument, StateFileError, Where, read_state
+
+Status = Literal["current", "outdated", "withdrawn", "gone", "revoked"]
+STATUSES: tuple[Status, ...] = get_args(Status)  # in order of severity: each is worse than those before it
+FailOn = Literal["outdated", "withdrawn", "gone", "revoked", "never"]
+Rule = Literal["pinned", "lineage"]
+CONCURRENCY = 16
+# Why an image in use is `gone`: the service shows it no more; or, asked with no project, it may never have shown it.
+GONE = "not visible to this project any more"
+GONE_WITHOUT_PROJECT = "not visible without a project ID (only public images are)"
+
+# What `changes` compares between an image and the newest, by wire name (every `__support_*` flag as well).
+_COMPARED = ("__os_version", "__os_bit", "__platform", "min_ram", "min_disk", "virtual_env_type", "hw_firmware_type",
+             "disk_format", "__support_agent_list")  # fmt: skip
+_DIGITS = re.compile(r"\d+")
+
+
+class Export(Protocol):
+    """What the Automation API's `Stack.export_stack()` returns (`pulumi.automation.Deployment`)."""
+
+    version: int | None
+    deployment: Mapping[str, Any] | None
+
+
+Document = bytes | str | Path | Mapping[str, Any] | Export
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    """One distinct image ID, what became of it, and every place that uses it. `newest` is the newest image the
+    guards allow in its place (None when it is that image): for an `outdated` image a newer build, for a revoked or
+    withdrawn one what to move to, which may be an older build (`newest_is_older`)."""
+
+    image_id: str
+    status: Status
+    image: Image | None
+    newest: Image | None
+    rule: Rule | None
+    lineage: Mapping[str, Any] | None
+    where: tuple[Where, ...]
+    reason: str | None = None
+    held_back: tuple[Image, ...] = ()  # newer images the soak time keeps from being offered, newest first
+    next_eligible_at: datetime | None = None  # when the first of them may be offered
+
+    @property
+    def changes(self) -> dict[str, dict[str, Any]]:
+        """What differs between the image and the newest, by wire name: `{"min_ram": {"from": 1024, "to": 2048}}`."""
+        if self.image is None or self.newest is None:
+            return {}
+        old, new = _compared(self.image), _compared(self.newest)
+        return {key: {"from": old.get(key), "to": new.get(key)} for key in sorted(old.keys() | new.keys())
+                if old.get(key) != new.get(key)}  # fmt: skip
+
+    @property
+    def newest_is_older(self) -> bool:
+        """The image offered in place of this one is an older build (a revoked or withdrawn image's replacement)."""
+        return self.image is not None and self.newest is not None and _created_later(self.image, self.newest)
+
+    def age_days(self, now: datetime) -> int | None:
+        created = self.image.created_at if self.image else None
+        return (now - created).days if created else None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        image, newest = self.image, self.newest
+        return {
+            "image_id": self.image_id,
+            "name": image.name if image else None,
+            "status": self.status,
+            "reason": self.reason,
+            "created_at": _time(image.created_at if image else None),
+            "age_days": self.age_days(now),
+            "newest_id": newest.id if newest else None,
+            "newest_name": newest.name if newest else None,
+            "newest_created_at": _time(newest.created_at if newest else None),
+            "held_back": [held.id for held in self.held_back],
+            "next_eligible_at": _time(self.next_eligible_at),
+            "rule": self.rule,
+            "lineage": dict(self.lineage) if self.lineage is not None else None,
+            "changes": self.changes,
+            "references": len(self.where),
+            "where": [{"file": w.file, "resource": w.resource, "path": w.path} for w in self.where],
+        }
+
+
+@dataclass(frozen=True)
+class OutdatedReport:
+    """The images of every document, worst status first; `skipped` are the values that could not be read.
+    `without_project`: asked with no credentials and no project ID (a local emulator), so only public images were
+    visible, and a private or shared image in use is reported `gone`."""
+
+    images: tuple[ImageReport, ...]
+    skipped: tuple[Skipped, ...] = ()
+    documents: tuple[str, ...] = ()
+    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    without_project: bool = False
+
+    def failing(self, fail_on: FailOn = "outdated") -> list[ImageReport]:
+        """The images whose status is `fail_on` or worse (none for `never`)."""
+        if fail_on == "never":
+            return []
+        worst = STATUSES.index(fail_on)
+        return [report for report in self.images if STATUSES.index(report.status) >= worst]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [report.to_json(self.checked_at) for report in self.images]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The images that are builds of one another: the `lineage` rule."""
+
+    imagetype: str | None
+    platform: str | None
+    os_version: str | None
+    architecture: str
+    owner: str | None  # for private and shared images only
+    name_pattern: str  # the name with each run of digits written #
+
+    @classmethod
+    def of(cls, image: Image) -> Lineage:
+        owned = image.imagetype in ("private", "shared")
+        return cls(image.imagetype, image.platform, image.os_version, _architecture(image),
+                   image.owner if owned else None, _DIGITS.sub("#", image.name or ""))  # fmt: skip
+
+    def listing(self) -> ImageQuery:
+        """A listing that holds the whole lineage (and others): the name and OS version are checked here."""
+        filters: dict[str, Any] = {"architecture": self.architecture}
+        if self.imagetype in get_args(ImageType):
+            filters["imagetype"] = self.imagetype
+        if self.platform in PLATFORMS:
+            filters["platform"] = self.platform
+        if self.owner:
+            filters["owner"] = self.owner
+        return ImageQuery.model_validate(filters)
+
+    def describe(self) -> dict[str, Any]:
+        described = {"__imagetype": self.imagetype, "__platform": self.platform, "__os_version": self.os_version,
+                     "architecture": self.architecture, "name_pattern": self.name_pattern}  # fmt: skip
+        return {**described, "owner": self.owner} if self.owner else described
+
+
+def find_outdated(
+    documents: Iterable[Document],
+    *,
+    min_age: str | int | None = None,
+    exclude_ids: Sequence[str] | None = None,
+    exclude_file: str | None = None,
+    settings: Settings | None = None,
+    concurrency: int = CONCURRENCY,
+    **options: Unpack[ConnectionOptions],
+) -> OutdatedReport:
+    """Every image the documents reference, and its status, worst first.
+
+    `documents`: `pulumi stack export` output, a Terraform state, `terraform show -json` output or image IDs one a
+    line, each as bytes or text, a parsed JSON object, a `pathlib.Path` to read, or what the Automation API's
+    `stack.export_stack()` returns. The guards, as for `get_images`: an image in `exclude_ids` or `exclude_file` is
+    reported `revoked` (with the file's reason) and never offered as the newest, nor is one younger than `min_age`
+    (`"7d"`, `"36h"`, `"90m"`, or whole days). Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
+
+    ```python
+    report = find_outdated([stack.export_stack(), Path("infra/terraform.tfstate")], region="cn-north-4")
+    for image in report.failing("withdrawn"):
+        print(image.image_id, image.status, [str(w) for w in image.where])
+    ```
+
+    Raises `StateFileError` (a `ValueError` too) for a document that is none of these, and `InvalidQueryError`
+    for a bad guard, before any request.
+    """
+    guards = offer_guards(min_age=min_age, exclude_ids=exclude_ids, exclude_file=exclude_file)
+    states = read_documents(documents)
+    return asyncio.run(afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, **options))
+
+
+def offer_guards(
+    *, min_age: str | int | None = None, exclude_ids: Sequence[str] | None = None, exclude_file: str | None = None
+) -> Selection:
+    """The guards on what may be offered as the newest, checked as `get_images` checks them (the file is read)."""
+    ids = list(exclude_ids) if exclude_ids is not None and not isinstance(exclude_ids, str) else exclude_ids
+    return split_arguments({"min_age": min_age, "exclude_ids": ids, "exclude_file": exclude_file})[1]
+
+
+def read_documents(documents: Iterable[Document]) -> list[StateDocument]:
+    """Each document read and its references found; the first bad one raises `StateFileError`."""
+    read = []
+    for index, document in enumerate(documents):
+        name = str(document) if isinstance(document, Path) else f"documents[{index}]"
+        if isinstance(document, Path):
+            try:
+                content: bytes | str | Mapping[str, Any] = document.read_bytes()
+            except OSError as exc:
+                raise StateFileError(name, f"cannot be read: {exc.strerror or exc}") from None
+        elif isinstance(document, (bytes, str, Mapping)):
+            content = document
+        elif hasattr(document, "deployment") and hasattr(document, "version"):
+            content = {"version": document.version, "deployment": document.deployment}
+        else:
+            raise StateFileError(name, f"{shown(document)}: expected bytes, text, a mapping, a Path or an export")
+        read.append(read_state(content, name))
+    return read
+
+
+async def afind_outdated(
+    documents: Sequence[StateDocument],
+    *,
+    guards: Selection | None = None,
+    settings: Settings | None = None,
+    concurrency: int = CONCURRENCY,
+    **options: Unpack[ConnectionOptions],
+) -> OutdatedReport:
+    """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
+    event loop."""
+    if not (isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1):
+        raise InvalidQueryError(f"concurrency={shown(concurrency)}: expected a whole number, 1 or more")
+    settings = settings or Settings.resolve(**options)
+    guards = guards or Selection()
+    revoked = {key.lower(): reason for key, reason in guards.revoked().items()}
+    offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False)
+    references: dict[str, list[Reference]] = {}
+    for document in documents:
+        for reference in document.references:
+            references.setdefault(reference.image_id, []).append(reference)
+    skipped = [item for document in documents for item in document.skipped]
+    pins, skipped_pins = _pin_lookups(references, guards, revoked)
+    async with AsyncImsClient(settings=settings) as client:
+        catalog = _Catalog(client, set(references), offer, concurrency)
+        _, latest = await asyncio.gather(
+            catalog.settle(), asyncio.gather(*(catalog.newest_match(q, s, settings) for q, s in pins.values()))
+        )
+    newest_of_pin = dict(zip(pins, latest, strict=True))
+    # Unsigned requests that name no project (a local emulator) see public images only: say so of what is gone.
+    anonymous = settings.access_key is None and settings.auth_token is None and settings.project_id is None
+    gone = GONE_WITHOUT_PROJECT if anonymous else GONE
+    reports = [_judge(image_id, refs, catalog, pins, newest_of_pin, revoked, gone)
+               for image_id, refs in references.items()]  # fmt: skip
+    reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
+    return OutdatedReport(tuple(reports), (*skipped, *skipped_pins), tuple(d.name for d in documents),
+                          without_project=anonymous)  # fmt: skip
+
+
+_PinKey = tuple[Any, ...]
+
+
+def _pin_key(reference: Reference) -> _PinKey:
+    return tuple(sorted((key, repr(value)) for key, value in (reference.pin or {}).items()))
+
+
+def _pin_lookups(
+    references: Mapping[str, list[Reference]], guards: Selection, revoked: Mapping[str, str]
+) -> tuple[dict[_PinKey, tuple[ImageQuery, Selection]], list[Skipped]]:
+    """The distinct lookups of the PinnedImages, each asking for the newest match as refresh does, with its own
+    guards and the report's: every revoked ID excluded, the longer soak time."""
+    pins: dict[_PinKey, tuple[ImageQuery, Selection]] = {}
+    skipped = []
+    for reference in (r for refs in references.values() for r in refs if r.pin is not None):
+        key = _pin_key(reference)
+        if key in pins:
+            continue
+        try:
+            query, selection, _overrides = split_arguments(reference.pin or {}, stored=True)  # settings: the caller's
+        except InvalidQueryError as exc:  # a value this version refuses: the lineage decides instead
+            skipped.append(Skipped(reference.where, f"PinnedImage arguments not usable ({exc}): judged by lineage"))
+            continue
+        update: dict[str, Any] = {"most_recent": True}
+        if revoked:
+            update["exclude_ids"] = sorted({*(selection.exclude_ids or ()), *revoked})
+        own, soak = selection.soak(), guards.soak()
+        if soak is not None and (own is None or soak > own):
+            update["min_age"] = guards.min_age
+        pins[key] = (query, selection.model_copy(update=update))
+    return pins, skipped
+
+
+class _Catalog:
+    """What the service says about the referenced images, kept small: the images themselves, and the newest
+    image of each lineage that may be offered (active, on the shelf, not revoked)."""
+
+    def __init__(self, client: AsyncImsClient, wanted: set[str], offer: Guards, concurrency: int) -> None:
+        self.client, self.wanted, self.offer = client, wanted, offer
+        self.concurrency, self.limit = concurrency, asyncio.Semaphore(concurrency)
+        self.found: dict[str, Image] = {}
+        self.newest: dict[Lineage, Image] = {}
+        self.held: dict[Lineage, dict[str, Image]] = {}  # held back by the soak time: younger than min_age, few
+        self._asked: set[str] = set()
+        self._listed: set[tuple[tuple[str, str], ...]] = set()
+
+    async def settle(self) -> None:
+        while True:
+            listings = {}
+            for image in self.found.values():
+                query = Lineage.of(image).listing()
+                key = tuple(query.to_params())
+                if key not in self._listed:
+                    listings[key] = query
+            if listings:
+                self._listed |= listings.keys()
+                await asyncio.gather(*(self._list(query) for query in listings.values()))
+            unsettled = sorted(self.wanted - self.found.keys() - self._asked)
+            if not unsettled and not listings:
+                return
+            batch = unsettled[: self.concurrency]
+            self._asked |= set(batch)
+            await asyncio.gather(*(self._list(ImageQuery(id=image_id)) for image_id in batch))
+
+    async def _list(self, query: ImageQuery) -> None:
+        async with self.limit:
+            async for page in self.client.iter_pages(query):
+                for image in page:
+                    self._keep(image)
+
+    def _keep(self, image: Image) -> None:
+        if image.id in self.wanted:
+            self.found[image.id] = image
+        if image.status != CHOSEN_STATUS:
+            return
+        left_out = self.offer.left_out(image)
+        if left_out is None:
+            lineage = Lineage.of(image)
+            best = self.newest.get(lineage)
+            if best is None or ORDERS["created"](image) < ORDERS["created"](best):
+                self.newest[lineage] = image
+        elif left_out.reason == "too new" and image.id:
+            self.held.setdefault(Lineage.of(image), {})[image.id] = image
+
+    async def newest_match(
+        self, query: ImageQuery, selection: Selection, settings: Settings
+    ) -> tuple[Image | None, tuple[Image, ...]]:
+        """A pin's newest match, and the newer matches its soak time holds back."""
+        async with self.limit:
+            try:
+                choice = await alookup(query, selection, settings)
+            except NoMatchError:
+                return None, ()
+            return choice.latest, choice.held_back
+
+
+def _judge(
+    image_id: str,
+    references: list[Reference],
+    catalog: _Catalog,
+    pins: Mapping[_PinKey, Any],
+    newest_of_pin: Mapping[_PinKey, tuple[Image | None, tuple[Image, ...]]],
+    revoked: Mapping[str, str],
+    gone: str,
+) -> ImageReport:
+    image = catalog.found.get(image_id)
+    pinned = next((r for r in references if r.pin is not None and _pin_key(r) in pins), None)
+    rule: Rule | None = None
+    lineage: dict[str, Any] | None = None
+    candidate: Image | None = None
+    held: Iterable[Image] = ()
+    soak = catalog.offer.min_age
+    if pinned is not None:
+        query, selection = pins[_pin_key(pinned)]
+        rule, (candidate, held), soak = "pinned", newest_of_pin[_pin_key(pinned)], selection.soak()
+        lineage = {**query.model_dump(mode="json", by_alias=True, exclude_none=True),
+                   **selection.model_dump(exclude_defaults=True)}  # fmt: skip
+    elif image is not None:
+        rule, of = "lineage", Lineage.of(image)
+        lineage, candidate, held = of.describe(), catalog.newest.get(of), catalog.held.get(of, {}).values()
+    # Held back: what would be offered but for the soak time, if newer than the image in use.
+    held_back = tuple(sorted((h for h in held if h.id != image_id and (image is None or _created_later(h, image))),
+                             key=ORDERS["created"]))  # fmt: skip
+    times = [h.created_at + soak for h in held_back if h.created_at is not None and soak is not None]
+    newer = candidate if candidate is not None and candidate.id != image_id else None
+    status: Status
+    reason = None
+    if image_id in revoked:
+        status, reason = "revoked", revoked[image_id]
+    elif image is None:
+        status, reason = "gone", gone
+    elif image.status != CHOSEN_STATUS:
+        status, reason = "withdrawn", f"status {image.status}"
+    elif image.is_offshelved:
+        status, reason = "withdrawn", "a Marketplace image off the shelf"
+    elif newer is not None and (rule == "pinned" or _created_later(newer, image)):
+        status = "outdated"
+    else:
+        status, newer = "current", None
+    where = tuple(sorted((r.where for r in references), key=lambda w: (w.file, w.resource or "", w.path)))
+    return ImageReport(image_id, status, image, newer, rule, lineage, where, reason, held_back,
+                       min(times) if times else None)  # fmt: skip
+
+
+def _created_later(image: Image, than: Image) -> bool:
+    return image.created_at is not None and (than.created_at is None or image.created_at > than.created_at)
+
+
+def _architecture(image: Image) -> str:
+    return "arm" if image.support_arm else "x86"  # as the service's `architecture` filter reads it
+
+
+def _compared(image: Image) -> dict[str, Any]:
+    wire = image.to_wire()
+    values = {key: wire.get(key) for key in _COMPARED}
+    values.update((key, value) for key, value in wire.items() if key.startswith("__support_"))
+    values["architecture"] = _architecture(image)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _time(value: datetime | None) -> str | None:
+    return format_time(value) if value else None
+
+
+__all__ = ["ImageReport", "OutdatedReport", "StateFileError", "afind_outdated", "find_outdated", "offer_guards",
+           "read_documents"]  # fmt: skip

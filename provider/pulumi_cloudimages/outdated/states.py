@@ -1,0 +1,463 @@
+"""Reading the image references out of the documents that record what a stack runs.
+
+Recognised by content, never by file name:
+- a Pulumi state export (`pulumi stack export`): `{"version": 3, "deployment": {"resources": [{"urn", "type",
+  "inputs", "outputs"}]}}`; a secret is `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+  "ciphertext": ...}` (or `"plaintext"`, after `--show-secrets`);
+- a Terraform state, format version 4 (`terraform.tfstate`, `terraform state pull`):
+  `resources[].instances[].attributes` (or `attributes_flat`, upgraded from 0.11), with `module` and `index_key`
+  making the address, and the root module's `outputs` (`output.NAME`);
+- `terraform show -json` of a state: `values.root_module.resources[].values` and `child_modules`, recursively, and
+  `values.outputs`;
+- plain text: image IDs, one a line, `#` comments and blank lines allowed.
+
+A reference is every value under a key `image_id` or `imageId`, at any depth, that is an image ID (a Terraform
+output named so is one itself, as a Pulumi stack output is one under that key of the stack's outputs), and every
+`PinnedImage` (the dynamic resource, and the provider plugin's `cloudimages:index:PinnedImage`), which also
+carries the filters and selection that its refresh would look up again. A value that cannot be read (a secret, or
+not an image ID) is recorded as skipped, with where it was. A secret is never read, even when the export shows it:
+what the caller marked secret must not appear in a report; a PinnedImage with a secret argument is judged by its
+lineage instead of by its lookup. Terraform's sensitive values are Pulumi's secrets: written in plain text, marked
+beside them (`sensitive_attributes` of a state's instance, `sensitive_values` of `terraform show -json`, an output's
+`sensitive`), and never read either.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, Literal
+
+from ..choice.arguments import ARGUMENT_NAMES, argument_name
+from ..errors import CloudImagesError, shown
+from ..ims.image import IMAGE_ID
+from ..ims.query import is_filter_name
+from ..pin.state import PINNED_IMAGE, STATE_MARKERS
+
+Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
+Steps = tuple[str | int, ...]  # where a value is: the keys of objects and indexes of lists leading to it
+
+IMAGE_ID_KEYS = frozenset({"image_id", "imageId"})
+# Pulumi's secret signature (sdk/go/common/resource/sig/sig.go, `Secret`), and the fields of a secret in an
+# export (sdk/go/common/apitype/core.go, `SecretV1`: `ciphertext`, or `plaintext` with --show-secrets).
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# A PinnedImage written by `pulumi.dynamic.Resource` subclasses: `pulumi-python:dynamic/cloudimages:PinnedImage`
+# (sdk/python/lib/pulumi/dynamic/dynamic.py, `__init_subclass__`), or `pulumi-python:dynamic:Resource` by older SDKs.
+DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
+_PULUMI_VERSIONS = (1, 2, 3)
+_SNIFFED = 8192  # bytes looked at to tell text from binary
+
+
+class StateFileError(CloudImagesError, ValueError):
+    """A document is none of the formats read here, or is damaged; the message names it and says why."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}")
+        self.file, self.reason = file, reason
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a reference was found: the document, the resource (URN or Terraform address) and the path in it."""
+
+    file: str
+    resource: str | None
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.resource} {self.path}" if self.resource else f"{self.file}: {self.path}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An image ID a stack uses; `pin` holds a PinnedImage's lookup arguments (Python names), else None."""
+
+    image_id: str
+    where: Where
+    pin: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A value under an image ID key that was not read, and why."""
+
+    where: Where
+    reason: str
+
+
+@dataclass
+class StateDocument:
+    name: str
+    kind: Kind
+    references: list[Reference] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def read_state(content: bytes | str | Mapping[str, Any], name: str) -> StateDocument:
+    """The references in one document: its bytes or text, or a parsed JSON object; `name` names it in messages."""
+    if isinstance(content, Mapping):
+        return _read_json(content, name)
+    text = _text(content, name) if isinstance(content, bytes) else content.removeprefix("\ufeff")
+    stripped = text.lstrip()
+    if not stripped:
+        raise StateFileError(name, "empty: no state and no image ID (did the command that wrote it fail?)")
+    if stripped[0] not in "{[":
+        return _read_ids(text, name)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Only the end of the text leaves a string open: a line break inside one is another error.
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        why = "the JSON ends early (cut off?): " if cut else "not valid JSON: "
+        raise StateFileError(name, f"{why}{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if isinstance(document, list):
+        images = bool(document) and isinstance(document[0], Mapping) and "__imagetype" in document[0]
+        hint = "a list of images (cloudimages list -o json?): give their IDs one a line (-o ids)"
+        raise StateFileError(name, (hint if images else "a JSON list, not a state") + _FORMATS)
+    if not isinstance(document, Mapping):
+        raise StateFileError(name, f"JSON {type(document).__name__}, not a state{_FORMATS}")
+    return _read_json(document, name)
+
+
+_FORMATS = (
+    "; expected a Pulumi state export (pulumi stack export), a Terraform state (format version 4), "
+    "terraform show -json, or image IDs one a line"
+)
+
+
+def _text(content: bytes, name: str) -> str:
+    head = content[:_SNIFFED]
+    if head.startswith(b"\x1f\x8b"):
+        raise StateFileError(name, "gzip-compressed data: decompress it first")
+    if b"\x00" in head:
+        raise StateFileError(name, "binary data, not text" + _FORMATS)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StateFileError(name, f"not UTF-8 text (byte {exc.start}): binary data?{_FORMATS}") from None
+
+
+def _read_ids(text: str, name: str) -> StateDocument:
+    document = StateDocument(name, "ids")
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        if not IMAGE_ID.fullmatch(value):
+            raise StateFileError(name, f"line {number}: {shown(value)} is not an image ID{_hint(value)}{_FORMATS}")
+        document.references.append(Reference(value.lower(), Where(name, None, f"line {number}")))
+    return document
+
+
+def _hint(line: str) -> str:
+    if re.match(r"(resource|data|module|terraform|provider|variable|output)\b[^{]*\{", line):
+        return " (Terraform configuration, not state: give terraform show -json, or the terraform.tfstate)"
+    if re.match(r"[\w-]+:(\s|$)", line):
+        return " (YAML? a Pulumi project or stack file holds no state: give pulumi stack export)"
+    return ""
+
+
+def _read_json(document: Mapping[str, Any], name: str) -> StateDocument:
+    if "deployment" in document:
+        return _read_pulumi(document, name)
+    if "checkpoint" in document:
+        raise StateFileError(name, "a Pulumi checkpoint file from a backend's storage, not an export: give the "
+                                   "output of pulumi stack export")  # fmt: skip
+    if "format_version" in document:
+        return _read_terraform_show(document, name)
+    if "terraform_version" in document or "lineage" in document:
+        return _read_terraform(document, name)
+    keys = ", ".join(map(shown, list(document)[:8])) or "none"
+    raise StateFileError(name, f"JSON of another kind (top-level keys: {keys}){_FORMATS}")
+
+
+def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
+    version = document.get("version")
+    if version not in _PULUMI_VERSIONS:
+        raise StateFileError(name, f"a Pulumi export of version {shown(version)}: versions 1 to 3 are read")
+    deployment = _object(document["deployment"], name, "deployment")
+    found = StateDocument(name, "pulumi")
+    for index, resource in enumerate(_list(deployment.get("resources"), name, "deployment.resources")):
+        resource = _object(resource, name, f"deployment.resources[{index}]")
+        urn = resource.get("urn")
+        if not isinstance(urn, str):
+            raise StateFileError(name, f"deployment.resources[{index}] has no urn: not a Pulumi export")
+        outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
+        pin = _pin(str(resource.get("type", "")), outputs)
+        secret = sorted(key for key, value in (pin or {}).items() if _is_secret(value))
+        if secret:
+            why = f"PinnedImage argument {', '.join(secret)} is secret: the image is judged by its lineage"
+            found.skipped.append(Skipped(Where(name, urn, "outputs"), why))
+            pin = {}
+        if pin is not None:
+            key = "image_id" if "image_id" in outputs else "imageId"
+            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None)
+            continue
+        _add_found(
+            found, name, urn, chain(_under_image_keys(outputs, ("outputs",)), _under_image_keys(inputs, ("inputs",)))
+        )
+    return found
+
+
+def _pin(kind: str, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A PinnedImage's lookup arguments by Python name, if the resource is one."""
+    if kind.startswith(DYNAMIC_TYPE_PREFIX) and all(key in outputs for key in STATE_MARKERS):
+        return {key: value for key, value in outputs.items() if key in ARGUMENT_NAMES or _extra_filter(key)}
+    if kind == PINNED_IMAGE and "imageId" in outputs:
+        named = {argument_name(key): value for key, value in outputs.items()}
+        return {name: value for name, value in named.items() if name is not None}
+    return None
+
+
+def _extra_filter(key: str) -> bool:
+    return key.startswith("__support_") and is_filter_name(key)
+
+
+def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
+    version = document.get("version")
+    if version != 4:
+        old = " (Terraform 0.11 or older: upgrade it by running Terraform 0.12 or newer)" if version == 3 else ""
+        raise StateFileError(name, f"a Terraform state of format version {shown(version)}{old}: version 4 is read")
+    found = StateDocument(name, "terraform")
+    for index, resource in enumerate(_list(document.get("resources"), name, "resources")):
+        resource = _object(resource, name, f"resources[{index}]")
+        module = f"{resource['module']}." if resource.get("module") else ""
+        data = "data." if resource.get("mode") == "data" else ""
+        base = f"{module}{data}{resource.get('type')}.{resource.get('name')}"
+        for number, instance in enumerate(_list(resource.get("instances"), name, f"resources[{index}].instances")):
+            instance = _object(instance, name, f"resources[{index}].instances[{number}]")
+            key = instance.get("index_key")
+            address = base if key is None else f"{base}[{json.dumps(key)}]"
+            attributes, marks = instance.get("attributes"), instance.get("sensitive_attributes")
+            flat = instance.get("attributes_flat")
+            if attributes is None and isinstance(flat, Mapping):
+                # An object upgraded from a state of Terraform 0.11 and not applied since keeps its attributes flat
+                # (internal/states/statefile/version3_upgrade.go), `block_device.0.image_id`, and has no marks.
+                values = [((path,), flat[path]) for path in flat if path.rsplit(".", 1)[-1] in IMAGE_ID_KEYS]
+                _add_found(found, name, address, values, UNREAD_MARKS if marks else frozenset())
+                continue
+            # No `sensitive_attributes`: written by Terraform 0.13 or older, which marked nothing.
+            sensitive = frozenset() if marks is None else _placed(_cty_paths(marks), attributes or {})
+            _add_found(found, name, address, _under_image_keys(attributes or {}, ()), sensitive)
+    _read_outputs(found, name, document.get("outputs"), "outputs")
+    return found
+
+
+def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocument:
+    if "planned_values" in document or "resource_changes" in document:
+        raise StateFileError(name, "a Terraform plan (terraform show -json PLANFILE): give terraform show -json "
+                                   "without a plan file, or the state")  # fmt: skip
+    if not str(document.get("format_version", "")).startswith("1."):
+        raise StateFileError(name, f"terraform show -json of format_version {shown(document.get('format_version'))}: "
+                                   "1.x is read")  # fmt: skip
+    found = StateDocument(name, "terraform-show")
+    values = _object(document.get("values") or {}, name, "values")
+    modules = [(_object(values.get("root_module") or {}, name, "values.root_module"), "values.root_module")]
+    while modules:
+        module, path = modules.pop()
+        for index, resource in enumerate(_list(module.get("resources"), name, f"{path}.resources")):
+            resource = _object(resource, name, f"{path}.resources[{index}]")
+            attributes, marks = resource.get("values") or {}, resource.get("sensitive_values")
+            sensitive = OLD_SHOW if marks is None else _placed(list(_marked_in(marks, ())), attributes)
+            _add_found(found, name, str(resource.get("address")), _under_image_keys(attributes, ()), sensitive)
+        children = _list(module.get("child_modules"), name, f"{path}.child_modules")
+        modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
+                    for n, child in reversed(list(enumerate(children)))]  # fmt: skip
+    _read_outputs(found, name, values.get("outputs"), "values.outputs")
+    return found
+
+
+# The root module's outputs (only those are kept), as Terraform writes them: in a state, `outputs` holds
+# `{"value", "type", "sensitive"}` each, `sensitive` left out when false (internal/states/statefile/version4.go,
+# `outputStateV4`); `terraform show -json` has `values.outputs`, `{"sensitive", "value", "type"}` each
+# (internal/command/jsonstate/state.go, `Output`). Both write a sensitive output's value in plain text.
+def _read_outputs(found: StateDocument, name: str, outputs: Any, path: str) -> None:
+    """The image IDs of each output, as `output.NAME` (Terraform's address of it): under an image ID key at any
+    depth of its value, or the value itself for an output named `image_id` / `imageId`; none of a sensitive one."""
+    for key, output in _object(outputs or {}, name, path).items():
+        output = _object(output, name, f"{path}.{key}")
+        marked = output.get("sensitive", False)
+        sensitive = _WHOLE if marked is True else frozenset() if marked is False else UNREAD_MARKS
+        values = ((("value", *at[1:]), value) for at, value in _under_image_keys({key: output.get("value")}, ()))
+        _add_found(found, name, f"output.{key}", values, sensitive)
+
+
+# How Terraform writes what is sensitive (hashicorp/terraform, alike from 0.14 to 1.14 and main):
+# - a state: `sensitive_attributes` of an instance, a list of cty paths (internal/states/statefile/version4.go,
+#   `marshalPaths`; since 0.14, and Terraform reads nothing else there). A step is `{"type": "get_attr", "value":
+#   NAME}`, or `{"type": "index", "value": KEY}` with KEY as go-cty writes a value of dynamic type (cty/json/
+#   marshal.go, `marshalDynamic`): `{"value": 0, "type": "number"}` in a list, `{"value": "blue", "type": "string"}`
+#   in a map. No step enters a set: go-cty moves the marks of its elements onto the set (cty/value_init.go, `SetVal`).
+# - `terraform show -json`: `sensitive_values` beside `values`, shaped like them with `true` where sensitive
+#   (internal/command/jsonstate/state.go, `SensitiveAsBool`); since 1.1, before which the values came unmarked.
+MARKED = "marked sensitive: not read"
+_WHOLE: AbstractSet[Steps] = frozenset({()})  # the empty path: everything is under it
+UNREAD_MARKS = "Terraform's marks of what is sensitive are in a form not read here: not read"
+OLD_SHOW = ("terraform show -json of Terraform 1.0 or older, which does not say what is sensitive: not read (give "
+            "the state: terraform state pull)")  # fmt: skip
+
+
+def _cty_paths(marks: Any) -> list[Steps | None]:
+    """The paths of a state's `sensitive_attributes`; None for a path not written as Terraform writes them."""
+    return [_cty_path(path) for path in marks] if isinstance(marks, list) else [None]
+
+
+def _cty_path(path: Any) -> Steps | None:
+    steps = [_cty_step(step) for step in path] if isinstance(path, list) else [None]
+    return None if None in steps else tuple(step for step in steps if step is not None)
+
+
+def _cty_step(step: Any) -> str | int | None:
+    kind, value = (step.get("type"), step.get("value")) if isinstance(step, Mapping) else (None, None)
+    if kind == "index" and isinstance(value, Mapping):
+        kind, value = f"index {value.get('type')}", value.get("value")  # an index is a typed value
+    name = kind in ("get_attr", "index string") and isinstance(value, str)
+    if name or (kind == "index number" and isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    return None
+
+
+def _marked_in(marks: Any, at: Steps) -> Iterator[Steps | None]:
+    """The paths marked `true` in `sensitive_values`; None for a part in a form not known here."""
+    if marks is True:
+        yield at
+    elif isinstance(marks, Mapping):
+        for key, item in marks.items():
+            yield from _marked_in(item, (*at, key))
+    elif isinstance(marks, list):
+        for index, item in enumerate(marks):
+            yield from _marked_in(item, (*at, index))
+    elif marks is not False:
+        yield None
+
+
+def _placed(paths: list[Steps | None], values: Any) -> AbstractSet[Steps] | str:
+    """Where the marked paths are in the values as written, or why nothing is read: a path in a form not known
+    here, or one that leads to no value, leaves the resource unread rather than misread."""
+    placed: set[Steps] = set()
+    for path in paths:
+        landed = set() if path is None else _place(path, values, ())
+        if not landed:
+            return UNREAD_MARKS
+        placed |= landed
+    return placed
+
+
+def _place(path: Steps, value: Any, at: Steps) -> set[Steps]:
+    """Where a cty path is in the JSON of the values; in a value of dynamic type, it goes on inside (and where an
+    object's attributes look like one, both ways)."""
+    if not path:
+        return {at}
+    step, rest = path[0], path[1:]
+    found: set[Steps] = set()
+    if _is_dynamic(value):
+        found |= _place(path, value["value"], (*at, "value"))
+    in_list = isinstance(value, list) and isinstance(step, int) and step < len(value)
+    if in_list or (isinstance(value, Mapping) and step in value):
+        found |= _place(rest, value[step], (*at, step))
+    return found
+
+
+def _add_found(
+    found: StateDocument,
+    name: str,
+    resource: str,
+    values: Iterable[tuple[Steps, Any]],
+    sensitive: AbstractSet[Steps] | str = frozenset(),
+) -> None:
+    """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
+    one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read, nor
+    any when `sensitive` says why none is."""
+    seen: set[str] = set()
+    before = len(found.skipped)
+    for at, value in values:
+        where = Where(name, resource, _dotted(at))
+        if value not in (None, "") and (isinstance(sensitive, str) or any(at[: len(m)] == m for m in sensitive)):
+            found.skipped.append(Skipped(where, sensitive if isinstance(sensitive, str) else MARKED))
+            continue
+        for reference in _add_values(found, where, value, None, seen):
+            seen.add(reference.image_id)
+    first = {item.reason: item for item in reversed(found.skipped[before:])}
+    found.skipped[before:] = [item for item in found.skipped[before:] if first[item.reason] is item]
+
+
+def _add_values(
+    found: StateDocument, where: Where, value: Any, pin: Mapping[str, Any] | None, seen: set[str] | None = None
+) -> list[Reference]:
+    """Record the value found under an image ID key: a reference, or why it was skipped."""
+    if _is_secret(value):
+        found.skipped.append(Skipped(where, "a secret: not read"))
+        return []
+    if value is None or value == "":
+        return []  # an attribute left unset
+    if isinstance(value, str) and IMAGE_ID.fullmatch(value):
+        if seen is not None and value.lower() in seen:
+            return []
+        reference = Reference(value.lower(), where, pin)
+        found.references.append(reference)
+        return [reference]
+    found.skipped.append(Skipped(where, f"{shown(value)} is not an image ID"))
+    return []
+
+
+def _under_image_keys(value: Any, at: Steps) -> Iterator[tuple[Steps, Any]]:
+    """(where, value) of every value under a key `image_id`/`imageId`, at any depth."""
+    if _is_dynamic(value):
+        yield from _under_image_keys(value["value"], (*at, "value"))  # its type names attributes, holds no values
+    elif isinstance(value, Mapping):
+        if _is_secret(value):
+            return
+        for key, item in value.items():
+            here = (*at, key)
+            if key in IMAGE_ID_KEYS and isinstance(item, list):
+                yield from (((*here, index), each) for index, each in enumerate(item))
+            elif key in IMAGE_ID_KEYS and (_is_secret(item) or not isinstance(item, Mapping)):
+                yield here, item
+            else:
+                yield from _under_image_keys(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _under_image_keys(item, (*at, index))
+
+
+def _is_dynamic(value: Any) -> bool:
+    """A value of an attribute of dynamic type, as a state writes it: `{"value": {"image_id": ...}, "type":
+    ["object", {"image_id": "string"}]}` (go-cty's cty/json/marshal.go, `marshalDynamic`, and `MarshalType`)."""
+    if not isinstance(value, Mapping) or value.keys() != {"value", "type"}:
+        return False
+    kind = value["type"]
+    if isinstance(kind, list) and kind:
+        return kind[0] in ("list", "set", "map", "object", "tuple")
+    return kind in ("string", "number", "bool", "dynamic")
+
+
+def _dotted(at: Steps) -> str:
+    """`network[0].image_id`."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" if n else step for n, step in enumerate(at))
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def _object(value: Any, name: str, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise StateFileError(name, f"{path} is {_kind(value)}, where an object belongs: a damaged state?")
+    return value
+
+
+def _list(value: Any, name: str, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise StateFileError(name, f"{path} is {_kind(value)}, where a list belongs: a damaged state?")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), f"{shown(value)}")
