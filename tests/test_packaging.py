@@ -22,8 +22,11 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_the_package_version() -> None:
+    """One source: `_version.py`, which the build reads (a dynamic version) and the package imports."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pulumi_cloudimages.__version__ == version("pulumi-cloudimages") == pyproject["project"]["version"]
+    assert pyproject["project"]["dynamic"] == ["version"] and "version" not in pyproject["project"]
+    assert pyproject["tool"]["hatch"]["version"]["path"] == "provider/pulumi_cloudimages/_version.py"
+    assert pulumi_cloudimages.__version__ == version("pulumi-cloudimages")
 
 
 def readme_command(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,9 +1,12 @@
-"""pulumi-cloudimages: find Huawei Cloud machine images (IMS `GET /v2/cloudimages`)."""
+"""pulumi-cloudimages: find Huawei Cloud machine images (IMS `GET /v2/cloudimages`).
+
+Every name below is loaded on first use, from the folder that owns it: importing one door (`cloudimages`, the
+provider plugin, a Pulumi program) loads that door and the core under it, never the other doors (the Pulumi
+SDK, the emulator, the state readers)."""
 
 from typing import TYPE_CHECKING
 
 from ._version import VERSION as __version__
-from .choice.selection import Selection
 from .errors import (
     AmbiguousMatchError,
     ApiError,
@@ -22,20 +25,30 @@ from .errors import (
     ServerError,
     TransportError,
 )
-from .ims.auth import SignatureAuth, TokenAuth
-from .ims.client import AsyncImsClient, ImsClient
-from .ims.image import Image
-from .ims.query import ImageQuery, TimeFilter
-from .ims.settings import Settings
-from .outdated.report import OutdatedReport, find_outdated
 
-# The Pulumi functions load the Pulumi SDK; they are imported on first use, so that the client and the
-# command line start without it.
 if TYPE_CHECKING:
+    from .choice.selection import Selection
+    from .ims.auth import SignatureAuth, TokenAuth
+    from .ims.client import AsyncImsClient, ImsClient
+    from .ims.image import Image
+    from .ims.query import ImageQuery, TimeFilter
+    from .ims.settings import Settings
+    from .outdated.report import OutdatedReport, find_outdated
     from .program.functions import GetImagesError, GetImagesResult, ImageResult, get_images, get_images_output
     from .program.pinned import PinnedImage, PinnedImageError
 
-_PULUMI_NAMES = {
+_MODULES = {
+    "Selection": "choice.selection",
+    "SignatureAuth": "ims.auth",
+    "TokenAuth": "ims.auth",
+    "AsyncImsClient": "ims.client",
+    "ImsClient": "ims.client",
+    "Image": "ims.image",
+    "ImageQuery": "ims.query",
+    "TimeFilter": "ims.query",
+    "Settings": "ims.settings",
+    "OutdatedReport": "outdated.report",
+    "find_outdated": "outdated.report",
     "GetImagesError": "program.functions",
     "GetImagesResult": "program.functions",
     "ImageResult": "program.functions",
@@ -47,11 +60,17 @@ _PULUMI_NAMES = {
 
 
 def __getattr__(name: str) -> object:
-    if name in _PULUMI_NAMES:
+    if name in _MODULES:
         import importlib
 
-        return getattr(importlib.import_module(f".{_PULUMI_NAMES[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+        globals()[name] = value  # once loaded, an ordinary attribute
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [

@@ -1,5 +1,4 @@
-"""The package's version, read once from its installed metadata (pyproject.toml is the source)."""
+"""The package's version: the one source (pyproject.toml reads it here, hatch's `[tool.hatch.version]`),
+a constant so that no start-up pays for reading the installed metadata."""
 
-from importlib.metadata import version
-
-VERSION = version("pulumi-cloudimages")
+VERSION = "0.1.0"

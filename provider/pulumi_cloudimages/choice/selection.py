@@ -53,7 +53,9 @@ _OWN_CHECKS: dict[str, Callable[[Any], object]] = {
 class Selection(BaseModel):
     """How to choose the image among those the service returns."""
 
-    model_config = ConfigDict(frozen=True, strict=True)  # most_recent=1 or "yes" is a mistake, not a choice
+    model_config = ConfigDict(
+        frozen=True, strict=True, defer_build=True
+    )  # most_recent=1 or "yes" is a mistake, not a choice
 
     name_regex: str | None = Field(
         None,

@@ -7,16 +7,14 @@ Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..choice.arguments import split_arguments
 from ..choice.lookup import lookup
 from ..choice.name_regex import compile_name_regex, name_matches
 from ..choice.selection import Choice, GroupBy, OrderBy
-from ..emulator.state import Credential
 from ..errors import CloudImagesError, InvalidQueryError
 from ..ims.client import ImsClient
 from ..ims.image import Image
@@ -36,6 +34,9 @@ from .common import (
 from .options import Target, query_options
 from .outdated import outdated
 from .render import OutputFormat, output_format, show_groups, show_image, show_images
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(
     name="cloudimages",
@@ -119,7 +120,9 @@ def list_images(
 
 
 def _progress() -> Progress:
-    # On stderr, on a terminal only, once a listing needs more than one page (made visible then).
+    # On stderr, on a terminal only, once a listing needs more than one page (made visible then); loaded then.
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True,
                     disable=not err.is_terminal)  # fmt: skip
 
@@ -236,7 +239,8 @@ def serve(
     \b
       cloudimages serve --port 8080 --credential AK1:SK1:0a1b2c3d4e5f60718293a4b5c6d7e8f9
     """
-    from ..emulator.server import serve as run
+    from ..emulator.server import serve as run  # the emulator loads only for the commands that start it
+    from ..emulator.state import Credential
 
     tokens: dict[str, str] = {}
     try:

@@ -43,7 +43,9 @@ class Target:
         if self.emulator:
             from ..emulator.server import Emulator
 
-            endpoint = ctx.with_resource(Emulator()).url  # stopped when the command ends
+            emulator = Emulator().start()
+            ctx.call_on_close(lambda: emulator.stop(wait=False))  # the command is done with it: no need to wait
+            endpoint = emulator.url
         # The emulator needs no account: credentials and a region in the environment are for the cloud.
         env: dict[str, str] | None = {} if self.emulator else None
         return Settings.resolve(env, words=CLI_WORDS, region=self.region, endpoint=endpoint, project_id=self.project_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -91,6 +93,25 @@ def _url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped at once: its main loop looks at `should_exit` every 0.1 s, and so did every
+    command and test that started an emulator wait that long to stop it; this one also wakes when told."""
+
+    async def main_loop(self) -> None:
+        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):  # on_tick: the Date header each second, signals, limits
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), 0.1)
+
+    def wake(self) -> None:
+        self.should_exit = True
+        loop = getattr(self, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._woken.set)
+
+
 class Emulator:
     """The emulated IMS on a free local port, for the life of a `with` block.
 
@@ -116,7 +137,7 @@ class Emulator:
         self._socket = _bound_socket(host, port)
         self.url = _url(self._socket)
         config = uvicorn.Config(create_app(self.state), log_level="critical", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
+        self._server = _Server(config)
         self._thread: threading.Thread | None = None
 
     @property
@@ -156,11 +177,13 @@ class Emulator:
             threading.Event().wait(0.005)
         return self
 
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop serving. `wait=False` leaves the server to finish its graceful shutdown (about 0.1 s, uvicorn's)
+        on its own thread, which the process does not wait for at exit: for a caller that asks nothing more."""
+        self._server.wake()
+        if wait and self._thread is not None:
             self._thread.join(timeout=5)
-        self._socket.close()
+            self._socket.close()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -83,8 +83,16 @@ class _ClientBase:
             "auth": self._auth,
             "headers": {"User-Agent": USER_AGENT, **self.settings.anonymous_headers()},
             "timeout": self._timeout,
-            "verify": _tls(self.settings.insecure),
+            # No certificate is ever checked on plain HTTP (a local emulator): no CA bundle to load for it.
+            "verify": _tls(self.settings.insecure) if self._tls_possible() else False,
         }
+
+    def _tls_possible(self) -> bool:
+        """Whether this client may reach an https:// URL: the image service, or IAM to discover the project."""
+        reached = [self.settings.ims_endpoint()]
+        if self.settings.project_id is None and self.settings.access_key is not None:
+            reached.append(self.settings.iam())
+        return any(url.lower().startswith("https:") for url in reached)
 
     @staticmethod
     def _pager(query: ImageQuery | Mapping[str, Any] | None, filters: dict[str, Any], max_results: int | None) -> Pager:

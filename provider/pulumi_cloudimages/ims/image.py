@@ -57,7 +57,9 @@ def _wire(wire: str, description: str) -> Any:
 class Image(BaseModel):
     """One image, as `GET /v2/cloudimages` describes it."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", validate_by_name=True, validate_by_alias=True, defer_build=True
+    )
 
     id: str | None = _wire("id", "Image ID.")
     name: str | None = _wire("name", "Image name.")

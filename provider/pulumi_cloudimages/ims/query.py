@@ -71,7 +71,7 @@ class TimeFilter(BaseModel):
     with a timezone-aware datetime.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     op: TimeOperator
     time: datetime
@@ -122,8 +122,10 @@ def _filter(wire: str, description: str, **constraints: Any) -> Any:
 class ImageQuery(BaseModel):
     """The filters of `GET /v2/cloudimages`. All optional; unset ones are not sent."""
 
+    # defer_build: the validator is built on first use, not at import: `cloudimages --help` and the plugin's
+    # start-up build none they do not use.
     model_config = ConfigDict(
-        frozen=True, extra="allow", validate_by_name=True, validate_by_alias=True, str_min_length=1
+        frozen=True, extra="allow", validate_by_name=True, validate_by_alias=True, str_min_length=1, defer_build=True
     )
 
     isregistered: bool | None = _filter("__isregistered", "Whether the image is registered (usable).")

@@ -130,7 +130,7 @@ HeaderText = Annotated[str, AfterValidator(_header_text)]
 class CallOverrides(BaseModel):
     """Settings a single lookup may override (the rest come from configuration and the environment)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     region: Region | None = Field(None, description="Region for this lookup only, instead of the configured one.")
     endpoint: HttpUrl | None = Field(
@@ -141,7 +141,7 @@ class CallOverrides(BaseModel):
 class Settings(BaseModel):
     """Resolved connection settings. Secrets are `SecretStr`: they never show in reprs or messages."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     region: Region | None = Field(None, description="Region, e.g. cn-north-4 (HW_REGION_NAME).")
     endpoint: HttpUrl | None = Field(
