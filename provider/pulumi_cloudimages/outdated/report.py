@@ -34,7 +34,7 @@ from typing_extensions import Unpack
 from ..choice.arguments import split_arguments
 from ..choice.guards import Guards
 from ..choice.lookup import alookup
-from ..choice.orders import CHOSEN_STATUS
+from ..choice.orders import CHOSEN_STATUS, created_later, withdrawal
 from ..choice.selection import ORDERS, Selection
 from ..errors import InvalidQueryError, NoMatchError, shown
 from ..ims.client import AsyncImsClient
@@ -97,7 +97,7 @@ class ImageReport:
     @property
     def newest_is_older(self) -> bool:
         """The image offered in place of this one is an older build (a revoked or withdrawn image's replacement)."""
-        return self.image is not None and self.newest is not None and _created_later(self.image, self.newest)
+        return self.image is not None and self.newest is not None and created_later(self.image, self.newest)
 
     def age_days(self, now: datetime) -> int | None:
         created = self.image.created_at if self.image else None
@@ -401,7 +401,7 @@ def _judge(
         rule, of = "lineage", Lineage.of(image)
         lineage, candidate, held = of.describe(), catalog.newest.get(of), catalog.held.get(of, {}).values()
     # Held back: what would be offered but for the soak time, if newer than the image in use.
-    held_back = tuple(sorted((h for h in held if h.id != image_id and (image is None or _created_later(h, image))),
+    held_back = tuple(sorted((h for h in held if h.id != image_id and (image is None or created_later(h, image))),
                              key=ORDERS["created"]))  # fmt: skip
     times = [h.created_at + soak for h in held_back if h.created_at is not None and soak is not None]
     newer = candidate if candidate is not None and candidate.id != image_id else None
@@ -411,21 +411,15 @@ def _judge(
         status, reason = "revoked", revoked[image_id]
     elif image is None:
         status, reason = "gone", gone
-    elif image.status != CHOSEN_STATUS:
-        status, reason = "withdrawn", f"status {image.status}"
-    elif image.is_offshelved:
-        status, reason = "withdrawn", "a Marketplace image off the shelf"
-    elif newer is not None and (rule == "pinned" or _created_later(newer, image)):
+    elif withdrawal(image) is not None:
+        status, reason = "withdrawn", withdrawal(image)
+    elif newer is not None and (rule == "pinned" or created_later(newer, image)):
         status = "outdated"
     else:
         status, newer = "current", None
     where = tuple(sorted((r.where for r in references), key=lambda w: (w.file, w.resource or "", w.path)))
     return ImageReport(image_id, status, image, newer, rule, lineage, where, reason, held_back,
                        min(times) if times else None)  # fmt: skip
-
-
-def _created_later(image: Image, than: Image) -> bool:
-    return image.created_at is not None and (than.created_at is None or image.created_at > than.created_at)
 
 
 def _architecture(image: Image) -> str:

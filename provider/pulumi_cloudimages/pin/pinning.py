@@ -15,6 +15,7 @@ the plugin) in messages. Unknown values are `pulumi.output.Unknown` objects or t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ..choice.arguments import ARGUMENT_NAMES, NOT_PINNABLE, as_written, decidable, split_arguments
 from ..choice.lookup import find_image, lookup
+from ..choice.orders import created_later, withdrawal
 from ..choice.outputs import image_values
 from ..choice.selection import Selection
 from ..errors import CloudImagesError, InvalidQueryError, NoMatchError, shown
@@ -35,9 +37,11 @@ from ..ims.query import is_filter_name, sent_texts
 from ..ims.settings import CONFIG_KEYS, CONFIG_WORDS, SECRET_SETTINGS, Settings, settings_from_config
 from ..naming import PACKAGE, camel, rephrase
 from ..redaction import redacted, secret_texts
-from .state import KEEPERS, OUTPUTS
+from .state import KEEPERS, OUTPUTS, PINNED_IMAGE
 
 _PYTHON_NAMES = (*ARGUMENT_NAMES, *CONFIG_KEYS.values(), *OUTPUTS, KEEPERS)
+# The outputs that carry an input's value as it is: secret with it.
+_CARRIED = {"id": ("image_id", "latest_id"), "exclude_ids": ("revoked",), "exclude_file": ("revoked",)}
 _AGAIN = "change a keeper (or a filter) and run `pulumi up` to resolve the pin again"
 
 Word = Callable[[str], str]
@@ -132,9 +136,46 @@ class Pinning:
         changed = sorted(
             _meaning(_arguments(olds), _arguments(news)) | _keeper_changes(olds.get(KEEPERS), news.get(KEEPERS))
         )
+        if not changed and self.moved(olds, news) is not None:
+            changed = ["chosen_in"]
         if not changed:
             _damage(olds, self.word, check_keepers=False)
         return changed
+
+    def moved(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+        """Why a pin must be chosen again where the config now points, in words (`region: cn-north-4 ->
+        ap-southeast-1`), or None: it was chosen there, or where is not known (a state from before the record,
+        which refresh adds; config or inputs not known yet)."""
+        recorded = olds.get("chosen_in")
+        if not isinstance(recorded, Mapping) or has_unknown(dict(self.config)) or has_unknown(_given(news)):
+            return None
+        try:
+            now = chosen_in(self._settings(split_arguments(_arguments(news))[2]))
+        except CloudImagesError:
+            return None  # check refuses the inputs, or Configure the config: not a move
+        if recorded.get("region") != now["region"]:
+            return f"region: {recorded.get('region')} -> {now['region']}"
+        if recorded.get("fingerprint") != now["fingerprint"]:
+            return "project, endpoint or cloud: changed"
+        return None
+
+    def changed_paths(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """The property paths that differ, each with its kind (`add`, `delete`, `update`): a keeper by its key
+        (`keepers.rollout`), where the pin was chosen by what moved (`chosen_in.region`)."""
+        paths: dict[tuple[str, ...], str] = {}
+        for name in self.changes(olds, news):
+            if name == KEEPERS and isinstance(news.get(KEEPERS), Mapping | None) and not is_unknown(news.get(KEEPERS)):
+                old, new = _keepers(olds.get(KEEPERS)) or {}, _keepers(news.get(KEEPERS)) or {}
+                for key in sorted({*old, *new}):
+                    if old.get(key) != new.get(key):
+                        paths[(KEEPERS, key)] = "add" if key not in old else "delete" if key not in new else "update"
+            elif name == "chosen_in":
+                moved = self.moved(olds, news) or ""
+                paths[("chosen_in", "region" if moved.startswith("region") else "fingerprint")] = "update"
+            else:
+                was, now = _given(olds).get(name), _given(news).get(name)
+                paths[(name,)] = "add" if was is None else "delete" if now is None else "update"
+        return paths
 
     # --- create, update, refresh, import: the lookups --------------------------------------------------
 
@@ -143,12 +184,14 @@ class Pinning:
         args, keepers = _given(inputs), inputs.get(KEEPERS)
         with self._failing(inputs, secret_inputs):
             query, selection, overrides = split_arguments(args)
-            choice = lookup(query, selection, self._settings(overrides), fresh=True)
+            settings = self._settings(overrides)
+            choice = lookup(query, selection, settings, fresh=True)
         assert choice.image is not None and choice.latest is not None  # one image is chosen (check refused others)
         values = {
             **args,
-            KEEPERS: dict(keepers) if isinstance(keepers, Mapping) else None,
+            KEEPERS: _keepers(keepers),
             **_pin(choice.image),
+            "chosen_in": chosen_in(settings),
             "latest_id": choice.latest.id,
             "upgrade_available": choice.latest.id != choice.image.id,
             "revoked": None,  # never chosen if it were
@@ -164,7 +207,7 @@ class Pinning:
             return self.resolve(news, secret_inputs)
         _damage(olds, self.word, check_keepers=False)  # the pin itself must be whole to be kept
         keepers = news.get(KEEPERS)
-        values = {**olds, **_given(news), KEEPERS: dict(keepers) if isinstance(keepers, Mapping) else None}
+        values = {**olds, **_given(news), KEEPERS: _keepers(keepers)}
         warning = (
             f"the state had {shown(olds[KEEPERS])} as {KEEPERS} (expected a map of strings): written again; "
             f"the pin on {olds['image_id']} is kept"
@@ -187,12 +230,14 @@ class Pinning:
                 newest = lookup(query, _newest_first(selection), settings, fresh=True).latest
             except NoMatchError:
                 newest = None
-        latest_id = newest.id if newest else None
-        then = (
-            f"the newest match is {latest_id}: change a keeper to move the pin"
-            if latest_id
-            else "no image matches the filters any more either: change them to move the pin"
-        )
+        latest_id = newest.id if newest is not None else None
+        # A later build is an upgrade; an older one (the pinned build withdrawn or revoked) never is.
+        upgrade = newest is not None and newest.id != pinned and (live is None or created_later(newest, live))
+        if newest is None:
+            then = "no image matches the filters any more either: change them to move the pin"
+        else:
+            older = "" if upgrade or live is None or newest.id == pinned else ", an older build"
+            then = f"the newest match is {latest_id}{older}: change a keeper to move the pin"
         restored: tuple[str, ...] = ()
         if state.get("image") is None:  # lost from the state (a hand edit): read again, or nothing to keep it on
             if live is None:
@@ -203,13 +248,18 @@ class Pinning:
                         "is kept",)  # fmt: skip
         kept = f"PinnedImage keeps image {pinned} ({shown(state['image'].get('name'))})"
         texts = [*restored, *([f"{kept}, which is no longer visible; {then}"] if not exists else [])]
+        withdrawn = withdrawal(live) if live is not None else None
+        if withdrawn is not None:
+            texts.append(f"{kept}, which is withdrawn ({withdrawn}): it can no longer be launched; {then}")
         if revoked is not None:
             texts.append(f"{kept}, which is now revoked: {revoked}; {then}")
         refreshed = {
+            **({"image": image_values(live, camel)} if live is not None else {}),  # its status as it is now
             "latest_id": latest_id,
-            "upgrade_available": latest_id not in (None, pinned),
+            "upgrade_available": upgrade,
             "pinned_exists": exists,
             "revoked": revoked,
+            "chosen_in": state.get("chosen_in") or chosen_in(settings),  # a state from before the record gets it
         }
         warnings = tuple(redacted(text, self._secret_texts(state, secret_inputs)) for text in texts)
         return self._stored({**state, **refreshed}, state, secret_inputs, warnings)
@@ -217,8 +267,14 @@ class Pinning:
     def adopt(self, image_id: str) -> Imported:
         """Import (`pulumi import ... <image-id>`: Read with the ID alone): a pin on that image, and the inputs
         that reproduce it exactly (`id`), so that the generated program keeps that image."""
+        if isinstance(image_id, str) and image_id.startswith("pin-"):
+            raise PinnedImageError(
+                f"{shown(image_id)} is a PinnedImage's own ID, which carries nothing to read back: a pin is imported "
+                f"by the image ID it keeps (`pulumi import {PINNED_IMAGE} <name> <image-id>`)"
+            )
         with self._failing({}, ()):
-            image = find_image(image_id, self._settings(None)) if isinstance(image_id, str) and image_id else None
+            settings = self._settings(None)
+            image = find_image(image_id, settings) if isinstance(image_id, str) and image_id else None
             if image is None:
                 where = f"{CONFIG_WORDS.where('project_id')}, {CONFIG_WORDS.where('region')}"
                 raise PinnedImageError(f"image {shown(image_id)} is not visible: check the ID, and {where}")
@@ -230,6 +286,7 @@ class Pinning:
             "latest_id": image.id,
             "upgrade_available": False,
             "revoked": None,
+            "chosen_in": chosen_in(settings),
         }
         return Imported(self._stored(values, {}, ()), inputs)
 
@@ -249,14 +306,15 @@ class Pinning:
         secret_inputs: Collection[str],
         warnings: tuple[str, ...] = (),
     ) -> PinState:
-        """The values with what must be stored as secrets: the secret inputs themselves, `image` when a lookup
-        argument was secret (it may repeat any filter: a secret `tag` is among its tags), and any other output
-        that repeats a secret value (`image_id` when `id` was)."""
-        texts = self._secret_texts(inputs, secret_inputs, config=False)
+        """The values with what must be stored as secrets, by where each output's value comes from, never by what
+        its text holds: the secret inputs themselves; `image` when any lookup argument was secret (it may repeat
+        a filter's value: a secret `tag` is among its tags); `image_id` and `latest_id` when `id` was (they are
+        that value); `revoked` when `exclude_ids` or `exclude_file` was (it quotes the list). A secret keeper
+        makes only `keepers` secret: it chooses nothing."""
         secret = {name for name in secret_inputs if name in values}
         if set(secret_inputs) & set(_given(inputs)):
             secret.add("image")
-        secret |= {name for name in OUTPUTS if name in values and any(t in json.dumps(values[name]) for t in texts)}
+        secret |= {out for given, outs in _CARRIED.items() if given in secret_inputs for out in outs if out in values}
         return PinState(values, frozenset(secret), tuple(self._words(w) for w in warnings))
 
     def _secret_texts(
@@ -294,6 +352,13 @@ class _Failing:
         if isinstance(exc, CloudImagesError):
             message = self.pinning._message(exc, self.props, self.secret_inputs)
             raise PinnedImageError(message) from None
+
+
+def chosen_in(settings: Settings) -> dict[str, Any]:
+    """Where a lookup chooses: the region as it is, and the project and endpoint (the cloud is part of the
+    endpoint) only as a fingerprint, since no setting is written to a state in plain text."""
+    where = json.dumps([settings.project_id, settings.ims_endpoint()])
+    return {"region": settings.region, "fingerprint": hashlib.sha256(where.encode()).hexdigest()[:16]}
 
 
 def _pin(image: Image) -> dict[str, Any]:
@@ -336,7 +401,7 @@ def _validated(args: dict[str, Any], *, stored: bool = False) -> dict[str, Any] 
 def _keeper_changes(olds: Any, news: Any) -> set[str]:
     if is_unknown(news) or (isinstance(news, Mapping) and has_unknown(news)):
         return {KEEPERS}
-    return set() if (olds or {}) == (news or {}) else {KEEPERS}
+    return set() if (_keepers(olds) or {}) == (_keepers(news) or {}) else {KEEPERS}
 
 
 def _damage(state: Mapping[str, Any], word: Word, *, check_keepers: bool, image_required: bool = True) -> None:
@@ -363,7 +428,13 @@ def _damage(state: Mapping[str, Any], word: Word, *, check_keepers: bool, image_
 
 
 def _string_map(value: Any) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, str) or is_unknown(v) for v in value.values())
+    """A map of strings; a null value is an absent key (an unset config value in C#, as pulumi-random takes it)."""
+    return isinstance(value, Mapping) and all(v is None or isinstance(v, str) or is_unknown(v) for v in value.values())
+
+
+def _keepers(value: Any) -> dict[str, Any] | None:
+    """The keepers as stored and compared: null values dropped."""
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, Mapping) else None
 
 
 def _newest_first(selection: Selection) -> Selection:

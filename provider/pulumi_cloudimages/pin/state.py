@@ -12,11 +12,13 @@ OUTPUTS: dict[str, str] = {
     "image_id": "The pinned image.",
     "image": "The pinned image's attributes, by the keys of getImages' image; secret when an input was.",
     "latest_id": "The newest match at the last create, update or refresh (the guards respected).",
-    "upgrade_available": "Whether latest_id differs from image_id.",
+    "upgrade_available": "Whether latest_id is a later build than image_id (an older one never is an upgrade).",
     "pinned_exists": "Whether the pinned image was still visible at the last create, update or refresh.",
     "pinned_at": "When the pin was last resolved (UTC).",
     "revoked": "Why the pinned image is now on the revocation list (exclude_ids, exclude_file) as of the last "
     "refresh, or null: the pin stays, change a keeper to move it.",
+    "chosen_in": "Where the image was chosen: the region, and a fingerprint of the project and endpoint (never "
+    "the settings themselves). A pin chosen elsewhere than the provider's config now points is chosen again.",
 }
 # Outputs that every version has written and that together tell a PinnedImage's state from another resource's.
 STATE_MARKERS = ("image_id", "pinned_at", "upgrade_available")

@@ -139,7 +139,8 @@ def _pinned_image(inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     the keepers; the outputs `pinning.py` writes (the state also echoes the inputs, as every provider's does)."""
     keepers = {"type": "object", "additionalProperties": {"type": "string"}, "description": KEEPERS_DESCRIPTION}
     types = {"image": {"$ref": f"#/types/{IMAGE_TYPE}"}, "upgrade_available": {"type": "boolean"},
-             "pinned_exists": {"type": "boolean"}}  # fmt: skip
+             "pinned_exists": {"type": "boolean"},
+             "chosen_in": {"type": "object", "additionalProperties": {"type": "string"}}}  # fmt: skip
     outputs = {
         camel(name): {**types.get(name, {"type": "string"}), "description": description}
         for name, description in OUTPUTS.items()

@@ -136,7 +136,7 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
     latest_id: pulumi.Output[str | None]
     """The newest match at the last create, update or refresh (the guards respected)."""
     upgrade_available: pulumi.Output[bool]
-    """Whether latest_id differs from image_id."""
+    """Whether latest_id is a later build than image_id (an older one never is an upgrade)."""
     pinned_exists: pulumi.Output[bool]
     """Whether the pinned image was still visible at the last create, update or refresh."""
     pinned_at: pulumi.Output[str]
@@ -144,6 +144,9 @@ class PinnedImage(pulumi.dynamic.Resource, module=PACKAGE, name="PinnedImage"):
     revoked: pulumi.Output[str | None]
     """Why the pinned image is now on the revocation list (exclude_ids, exclude_file) as of the last
     refresh, or null: the pin stays, change a keeper to move it."""
+    chosen_in: pulumi.Output[dict[str, str] | None]
+    """Where the image was chosen: the region, and a fingerprint of the project and endpoint (never the settings
+    themselves). A pin chosen elsewhere than the provider's config now points is chosen again."""
     keepers: pulumi.Output[dict[str, str] | None]
     """A map of strings whose change resolves the image again (moves the pin)."""
 
