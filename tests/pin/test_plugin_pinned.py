@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from concurrent import futures
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,7 +22,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 from test_pinning_wire import _stripped, registered
 
 from engine_rpc import PLUGIN, Provider, is_secret, plain, provider_process, secret, struct
-from pins import ARGS, NEWER_ID, PINNED, SECRET_KEY, UBUNTU_2204, catalog, newest, stack_config
+from pins import ARGS, NEWER_ID, PINNED, SECRET_KEY, UBUNTU_2204, catalog, catalog_document, newest, stack_config
 from pulumi_cloudimages.emulator import PROJECT_A, Emulator
 from pulumi_cloudimages.naming import camel
 from pulumi_cloudimages.pin.state import OUTPUTS
@@ -74,6 +75,8 @@ class Adapter(Protocol):
     def read(self, state: dict[str, Any]) -> dict[str, Any]: ...
     def warnings(self) -> list[str]: ...
     def quoted(self, value: Any) -> str: ...
+    def reconfigure(self, config: dict[str, str]) -> None: ...
+    def get(self, resource_id: str) -> dict[str, Any]: ...
 
 
 class PluginAdapter:
@@ -118,13 +121,30 @@ class PluginAdapter:
         """A value as the plugin's messages quote it: as its callers (TypeScript, Go, YAML...) write it."""
         return json.dumps(value)
 
+    def reconfigure(self, config: dict[str, str]) -> None:
+        """A stack's config changed: the engine configures the provider anew with it (keys as `stack_config`)."""
+        args = {key.removeprefix("cloudimages:"): value for key, value in config.items()}
+        self.rpc.Configure(provider_pb2.ConfigureRequest(args=struct(args), acceptSecrets=True))
+
+    def get(self, resource_id: str) -> dict[str, Any]:
+        """`PinnedImage.get(name, id)` in a generated SDK, or an import: Read with the ID and no state."""
+        return _python(plain(self.rpc.Read(provider_pb2.ReadRequest(urn=PLUGIN_URN, id=resource_id)).properties))
+
 
 class DynamicAdapter:
     """The Python resource: inputs as its program registers them (`__provider`, `__secrets`), secrets stripped
     as the engine strips them for this server, warnings from the server's stderr."""
 
-    def __init__(self, provider: Provider, extra: dict[str, Any]) -> None:
-        self.rpc, self.process, self.extra = provider.stub, provider.process, extra
+    def __init__(self, servers: ExitStack, config: dict[str, str], extra: dict[str, Any]) -> None:
+        self.servers, self.extra = servers, extra
+        self.reconfigure(config)
+
+    def reconfigure(self, config: dict[str, str]) -> None:
+        """A new server with this config, as the next `pulumi up` starts one: `python -m pulumi.dynamic`
+        configures a provider once and keeps it (`pulumi/dynamic/__main__.py`, `_PROVIDER_CACHE`)."""
+        provider = self.servers.enter_context(provider_process([sys.executable, "-m", "pulumi.dynamic"]))
+        provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False))
+        self.rpc, self.process = provider.stub, provider.process
         assert self.process.stderr is not None
         os.set_blocking(self.process.stderr.fileno(), False)
 
@@ -175,6 +195,11 @@ class DynamicAdapter:
         """A value as a Python program's messages quote it."""
         return repr(value)
 
+    def get(self, resource_id: str) -> dict[str, Any]:
+        """`PinnedImage("x", opts=ResourceOptions(id=...))`: Read with the ID, and the registered inputs only."""
+        request = provider_pb2.ReadRequest(urn=DYNAMIC_URN, id=resource_id, properties=self._inputs({}))
+        return plain(self.rpc.Read(request).properties)
+
 
 def _camel(values: dict[str, Any]) -> dict[str, Any]:
     return {camel(name): value for name, value in values.items()}
@@ -200,9 +225,8 @@ def adapter(request: pytest.FixtureRequest, emulator: Emulator, engine: tuple[Fa
     config = stack_config(emulator)
     registered_inputs = registered(config, **ARGS)
     extra = {key: value for key, value in registered_inputs.items() if key.startswith("__")}
-    with provider_process([sys.executable, "-m", "pulumi.dynamic"]) as server:
-        server.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=False))
-        yield DynamicAdapter(server, extra)
+    with ExitStack() as servers:
+        yield DynamicAdapter(servers, config, extra)
 
 
 def changed(adapter: Adapter, state: dict[str, Any], inputs: dict[str, Any], names: list[str]) -> bool:
@@ -548,3 +572,123 @@ def test_a_selection_flag_given_as_text_means_what_it_says(adapter: Adapter, emu
     state = adapter.create(inputs)
     assert state["image_id"] == PINNED["id"]
     assert not changed(adapter, state, ARGS, [])  # the same choice as most_recent=True: no change
+
+
+# --- the contract with the engine -------------------------------------------------------------------
+
+
+def test_a_pin_chosen_elsewhere_than_the_config_now_points_is_chosen_again(
+    adapter: Adapter, emulator: Emulator
+) -> None:
+    """`pulumi config set cloudimages:region` (or endpoint, projectId): the engine updates the provider in place
+    (DiffConfig reports the keys, no replacement) and asks the pin's Diff, which compares where it was chosen."""
+    config = {**stack_config(emulator), "cloudimages:region": "cn-north-4"}
+    adapter.reconfigure(config)
+    state = adapter.create(ARGS)
+    assert state["chosen_in"]["region"] == "cn-north-4" and len(state["chosen_in"]["fingerprint"]) == 16
+    assert emulator.url not in json.dumps(state) and PROJECT_A not in json.dumps(state["chosen_in"])
+    assert not changed(adapter, state, ARGS, [])
+
+    adapter.reconfigure({**config, "cloudimages:region": "ap-southeast-1"})
+    assert changed(adapter, state, ARGS, ["chosen_in"])
+    assert adapter.warnings() == [
+        "PinnedImage is chosen again where the config now points (region: cn-north-4 -> ap-southeast-1)"
+    ]
+    moved = adapter.update(state, ARGS)
+    assert moved["chosen_in"]["region"] == "ap-southeast-1" and not changed(adapter, moved, ARGS, [])
+
+    with Emulator() as mirror:  # the same catalog at another endpoint
+        adapter.reconfigure({**config, "cloudimages:region": "ap-southeast-1", "cloudimages:endpoint": mirror.url})
+        assert changed(adapter, moved, ARGS, ["chosen_in"])
+        assert adapter.warnings() == [
+            "PinnedImage is chosen again where the config now points (project, endpoint or cloud: changed)"
+        ]
+
+
+def test_a_state_without_the_record_keeps_its_pin_and_gets_the_record_at_refresh(adapter: Adapter) -> None:
+    state = adapter.create(ARGS)
+    older = {key: value for key, value in state.items() if key != "chosen_in"}  # as 0.1.0 wrote it
+    assert not changed(adapter, older, ARGS, [])
+    refreshed = adapter.read(older)
+    assert refreshed["image_id"] == PINNED["id"] and refreshed["chosen_in"] == state["chosen_in"]
+
+
+def test_a_withdrawn_pin_is_reported_and_never_offered_an_older_build(adapter: Adapter, emulator: Emulator) -> None:
+    state = adapter.create(ARGS)
+    document = catalog_document()
+    for image in document["images"]:
+        if image["id"] == PINNED["id"]:
+            image["status"] = "killed"
+    emulator.replace_catalog(document)
+    refreshed = adapter.read(state)
+    runner_up = newest([i for i in UBUNTU_2204 if i["id"] != PINNED["id"]])
+    assert (refreshed["image_id"], refreshed["pinned_exists"], refreshed["image"]["status"]) == (
+        PINNED["id"], True, "killed"
+    )  # fmt: skip
+    assert (refreshed["latest_id"], refreshed["upgrade_available"]) == (runner_up["id"], False)
+    assert adapter.warnings() == [
+        f"PinnedImage keeps image {PINNED['id']} ('{PINNED['name']}'), which is withdrawn (status killed): it can "
+        f"no longer be launched; the newest match is {runner_up['id']}, an older build: change a keeper to move "
+        "the pin"
+    ]
+
+
+def test_keepers_take_a_null_value_as_an_absent_key(adapter: Adapter) -> None:
+    """An unset config value in C# (`config.Get("rollout")` is null) reaches keepers as null."""
+    assert adapter.check({**ARGS, "keepers": {"rollout": None, "team": "web"}}) == {}
+    state = adapter.create({**ARGS, "keepers": {"rollout": None, "team": "web"}})
+    assert state["keepers"] == {"team": "web"}
+    assert not changed(adapter, state, {**ARGS, "keepers": {"team": "web", "other": None}}, [])
+    assert changed(adapter, state, {**ARGS, "keepers": {"team": "web", "rollout": "1"}}, ["keepers"])
+
+
+def test_a_pins_own_id_cannot_be_read_back_and_the_message_says_how_to_import(adapter: Adapter) -> None:
+    """`PinnedImage.get(name, "pin-...")`: a Read with the ID and no state, the same request as an import."""
+    with pytest.raises(grpc.RpcError) as refused:
+        adapter.get("pin-a68676db-19a3-470b-93c2-4abacaead70b")
+    details = str(refused.value.details())  # type: ignore[attr-defined]
+    assert "is a PinnedImage's own ID, which carries nothing to read back" in details
+    assert "pulumi import cloudimages:index:PinnedImage <name> <image-id>" in details
+
+
+def test_secret_outputs_follow_the_data_not_the_characters_of_a_secret(plugin: Provider) -> None:
+    """The plugin accepts secrets, so the engine keeps exactly the marks it returns
+    (provider_plugin.go: `annotateSecrets` only when `!acceptSecrets`)."""
+    for keeper in ("1", "a", "2026", "x"):
+        state = plain(
+            plugin.stub.Create(
+                provider_pb2.CreateRequest(
+                    urn=PLUGIN_URN, properties=struct({**_camel(ARGS), "keepers": secret({"rollout": keeper})})
+                )
+            ).properties
+        )
+        assert [key for key, value in state.items() if is_secret(value)] == ["keepers"], keeper
+    by_id = {"id": secret(PINNED["id"])}
+    state = plain(plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(by_id))).properties)
+    assert sorted(key for key, value in state.items() if is_secret(value)) == ["id", "image", "imageId", "latestId"]
+
+
+def test_diff_names_each_property_path_so_replace_on_changes_matches(plugin: Provider) -> None:
+    inputs = {**_camel(ARGS), "keepers": {"rollout": "1", "team": "web"}}
+    created = plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(inputs)))
+    news = {**inputs, "mostRecent": True, "keepers": {"rollout": "2", "owner": "ops", "a.b": "c"}, "minRam": 1024}
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(urn=PLUGIN_URN, id=created.id, olds=created.properties,
+                                                     news=struct(news)))  # fmt: skip
+    kinds = {path: provider_pb2.PropertyDiff.Kind.Name(d.kind) for path, d in diff.detailedDiff.items()}
+    assert diff.hasDetailedDiff and kinds == {
+        "keepers.rollout": "UPDATE", "keepers.owner": "ADD", "keepers.team": "DELETE", 'keepers["a.b"]': "ADD",
+        "minRam": "ADD",
+    }  # fmt: skip
+    assert all(d.inputDiff for d in diff.detailedDiff.values()) and sorted(diff.diffs) == ["keepers", "minRam"]
+
+
+def test_a_preview_with_every_input_known_resolves_the_pin_as_up_would(plugin: Provider, emulator: Emulator) -> None:
+    created = plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=struct(_camel(ARGS))))
+    emulator.replace_catalog(catalog(newer=True))
+    news = struct({**_camel(ARGS), "keepers": {"rollout": "2"}})
+    update = plain(plugin.stub.Update(provider_pb2.UpdateRequest(urn=PLUGIN_URN, id=created.id, olds=created.properties,
+                                                                 news=news, preview=True)).properties)  # fmt: skip
+    assert (update["imageId"], update["upgradeAvailable"], update["keepers"]) == (NEWER_ID, False, {"rollout": "2"})
+    preview = plain(plugin.stub.Create(provider_pb2.CreateRequest(urn=PLUGIN_URN, properties=news, preview=True))
+                    .properties)  # fmt: skip
+    assert preview["imageId"] == NEWER_ID and preview["image"]["name"] == "Ubuntu 22.04 server 64bit 20261120"

@@ -38,9 +38,11 @@ def configure(provider: Provider, config: dict[str, Any]) -> None:
     provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=True))
 
 
+URN = "urn:pulumi:dev::app::pulumi:providers:cloudimages::default"
+
+
 def check_config(provider: Provider, news: dict[str, Any]) -> dict[str, str]:
-    urn = "urn:pulumi:dev::app::pulumi:providers:cloudimages::default"
-    response = provider.stub.CheckConfig(provider_pb2.CheckRequest(urn=urn, news=struct(news)))
+    response = provider.stub.CheckConfig(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
     return {f.property: f.reason for f in response.failures}
 
 
@@ -103,10 +105,19 @@ def test_a_secret_argument_is_masked_as_it_was_sent(plugin: Provider, emulator: 
     assert "2099-01-01T00" not in message and "2099-01-01T00%3A" not in message and "created_at=***" in message
 
 
-def test_check_config_masks_secret_values_in_its_failures(plugin: Provider) -> None:
-    failures = check_config(plugin, {"endpoint": secret("ftp://mirror.internal/ims"), "accessKey": secret("A K")})
-    assert set(failures) == {"endpoint", "accessKey"}
-    assert "mirror.internal" not in " ".join(failures.values()) and "'A K'" not in failures["accessKey"]
+def test_check_config_never_quotes_a_value_the_engine_sends_without_its_secret_mark(plugin: Provider) -> None:
+    """`pulumi config set --secret`: the engine strips the secret marks before CheckConfig (no KeepSecrets in
+    sdk/go/common/resource/plugin/provider_plugin.go, `CheckConfig`), so the plugin sees plain values; a
+    failure says what is wrong with each, never what it is."""
+    news = {"endpoint": "ftp://mirror.internal/ims", "accessKey": "A K", "projectId": "not a project",
+            "region": "Beijing 4"}  # fmt: skip
+    failures = check_config(plugin, news)
+    assert set(failures) == {"endpoint", "accessKey", "projectId", "region"}
+    for key, value in news.items():
+        assert value not in failures[key] and f"cloudimages:{key}: " in failures[key], failures[key]
+    assert "http:// or https:// URL" in failures["endpoint"] and "cn-north-4" in failures["region"]
+    # Marked or not, the same answer.
+    assert check_config(plugin, {key: secret(value) for key, value in news.items()}) == failures
 
 
 @pytest.mark.parametrize("endpoint", ["http://user:pw@bad host/ims", "http:///ims", "https://ims_1.example/"])
@@ -161,6 +172,19 @@ def test_once_the_config_is_known_the_invoke_looks_up(plugin: Provider, emulator
 def test_max_retries_is_bounded(plugin: Provider) -> None:
     failures = check_config(plugin, {"maxRetries": "1000000000"})
     assert failures["maxRetries"] == (
-        "invalid setting cloudimages:maxRetries='1000000000': input should be less than or equal to 10"
+        "invalid setting cloudimages:maxRetries: input should be less than or equal to 10"
     )
     assert check_config(plugin, {"maxRetries": "10"}) == {}
+
+
+def test_diff_config_updates_the_provider_in_place_naming_the_keys(plugin: Provider) -> None:
+    """A changed config is an update of the provider, never a replacement: a replaced provider makes the engine
+    replace each of its resources with the reason `provider` and never ask their Diff
+    (pkg/resource/deploy/step_generator.go); the pins' own Diff then compares where each was chosen."""
+    olds = {"region": "cn-north-4", "secretKey": secret("S1"), "version": "0.1.0"}
+    news = {"region": "ap-southeast-1", "secretKey": secret("S2"), "version": "0.1.0"}
+    diff = plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn=URN, olds=struct(olds), news=struct(news)))
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert (sorted(diff.diffs), list(diff.replaces)) == (["region", "secretKey"], [])
+    same = plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn=URN, olds=struct(olds), news=struct(olds)))
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE and list(same.diffs) == []

@@ -70,7 +70,6 @@ def test_construct_and_call_are_unimplemented_naming_what_was_asked(plugin: Prov
     ("rpc", "request_type"),
     [
         ("Handshake", provider_pb2.ProviderHandshakeRequest),
-        ("DiffConfig", provider_pb2.DiffRequest),
         ("Parameterize", provider_pb2.ParameterizeRequest),
         ("GetMapping", provider_pb2.GetMappingRequest),
     ],

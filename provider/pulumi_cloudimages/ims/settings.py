@@ -207,18 +207,26 @@ class Settings(BaseModel):
 
     @classmethod
     def validated(
-        cls, values: Mapping[str, Any], words: Vocabulary | None = None, sources: Mapping[str, str] | None = None
+        cls,
+        values: Mapping[str, Any],
+        words: Vocabulary | None = None,
+        sources: Mapping[str, str] | None = None,
+        *,
+        quote: bool = True,
     ) -> Settings:
         """Settings from values by Python name, each checked alone; a `ConfigurationError` names the first bad
-        one as the caller set it: in its words, or the environment variable it came from (`sources`)."""
+        one as the caller set it: in its words, or the environment variable it came from (`sources`). Its value
+        is quoted unless it is a secret setting, or `quote` is false: a caller that cannot tell which values
+        were marked secret says only what is wrong with it."""
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             key = str(first["loc"][0])
-            value = "***" if key in SECRET_SETTINGS else shown(first["input"])
             name = (sources or {}).get(key) or (words or PYTHON_WORDS).name(key)
-            raise ConfigurationError(f"invalid setting {name}={value}: {reason(first['msg'])}", setting=key) from None
+            if quote:
+                name += "=***" if key in SECRET_SETTINGS else f"={shown(first['input'])}"
+            raise ConfigurationError(f"invalid setting {name}: {reason(first['msg'])}", setting=key) from None
 
     def _check_combination(self, words: Vocabulary) -> None:
         name, where = words.name, words.where

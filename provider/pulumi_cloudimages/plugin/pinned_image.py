@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from pulumi.runtime.rpc import _special_sig_key as _SIG_KEY
 from ..choice.arguments import ARGUMENT_NAMES
 from ..errors import CloudImagesError, shown
 from ..naming import camel
-from ..pin.pinning import Failure, Imported, PinnedImageError, Pinning, PinState
+from ..pin.pinning import Failure, Imported, PinnedImageError, Pinning, PinState, has_unknown
 from ..pin.state import KEEPERS, OUTPUTS
 from .engine import PYTHON_NAMES, Configured, Given, Refused, check_failures, python_name, short
 
@@ -129,27 +130,45 @@ class PinnedImageResource:
 
     async def diff(self, request: proto.DiffRequest) -> proto.DiffResponse:
         olds, news = _Props.read(request.olds), _Props.read(request.news)
-        changed = await self._run(lambda: self._pinning().changes(olds.values, news.values))
+        pinning = self._pinning()
+        paths = await self._run(lambda: pinning.changed_paths(olds.values, news.values))
+        moved = pinning.moved(olds.values, news.values)
+        if moved is not None:
+            await self.provider.engine.warn(f"PinnedImage is chosen again where the config now points ({moved})",
+                                            request.urn)  # fmt: skip
+        wire = {**olds.wire, **news.wire}
+        # A detailed diff by property path, so that `replaceOnChanges: ["keepers.rollout"]` matches
+        # (pkg/resource/deploy/step_generator.go, `applyReplaceOnChanges`) and `preview --diff` shows the key.
+        detailed = {_path(wire.get(path[0]) or camel(path[0]), path[1:]): proto.PropertyDiff(kind=_KINDS[kind],
+                                                                                         inputDiff=True)
+                    for path, kind in paths.items()}  # fmt: skip
         return proto.DiffResponse(
-            changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE,
-            diffs=[news.wire.get(name) or olds.wire.get(name) or camel(name) for name in changed],
+            changes=proto.DiffResponse.DIFF_SOME if paths else proto.DiffResponse.DIFF_NONE,
+            diffs=sorted({wire.get(path[0]) or camel(path[0]) for path in paths}),
             replaces=[],  # a moved pin is an update in place: the resource holds no cloud object
             deleteBeforeReplace=False,
+            detailedDiff=detailed,
+            hasDetailedDiff=True,
         )
 
     async def create(self, request: proto.CreateRequest) -> proto.CreateResponse:
-        if request.preview:
+        if request.preview and not self._known(request.properties):
             return proto.CreateResponse(properties=_not_known_yet(request.properties))
         props = _Props.read(request.properties)
         state = await self._run(lambda: self._pinning().resolve(props.values, props.secret_inputs()))
         return proto.CreateResponse(id=f"pin-{uuid.uuid4()}", properties=await self._answer(state, props, request.urn))
 
     async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse:
-        if request.preview:
+        if request.preview and not self._known(request.news):
             return proto.UpdateResponse(properties=_not_known_yet(request.news))
         olds, news = _Props.read(request.olds), _Props.read(request.news)
         state = await self._run(lambda: self._pinning().update(olds.values, news.values, news.secret_inputs()))
         return proto.UpdateResponse(properties=await self._answer(state, news, request.urn))
+
+    def _known(self, inputs: struct_pb2.Struct) -> bool:
+        """Whether a preview can resolve the pin as `up` would, as a getImages invoke does in a preview: every
+        input and the config known. Its outputs are then what the catalog holds at preview time."""
+        return not self.provider.unknown_config and not has_unknown(Given.read(inputs).values)
 
     async def read(self, request: proto.ReadRequest) -> proto.ReadResponse:
         if not request.properties.fields:  # import (or `PinnedImage.get`): the ID alone, an image ID
@@ -178,6 +197,15 @@ def _adopt(pinning: Pinning, image_id: str) -> Imported:
         return pinning.adopt(image_id)
     except PinnedImageError as exc:
         raise _NotVisible(f"cannot import PinnedImage {shown(image_id)}: {exc}") from None
+
+
+_KINDS = {"add": proto.PropertyDiff.ADD, "delete": proto.PropertyDiff.DELETE, "update": proto.PropertyDiff.UPDATE}
+
+
+def _path(top: str, keys: tuple[str, ...]) -> str:
+    """A property path as the engine reads one (resource.ParsePropertyPath): `keepers.rollout`, or
+    `keepers["a.b"]` for a key that is not a plain name."""
+    return top + "".join(f".{key}" if key.isidentifier() else f"[{json.dumps(key)}]" for key in keys)
 
 
 def _not_known_yet(inputs: struct_pb2.Struct) -> struct_pb2.Struct:

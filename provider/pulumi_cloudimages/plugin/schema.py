@@ -138,9 +138,12 @@ def _pinned_image(inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """`PinnedImage`: getImages' inputs but those that choose several images or keep a pin of their own, plus
     the keepers; the outputs `pinning.py` writes (the state also echoes the inputs, as every provider's does)."""
     keepers = {"type": "object", "additionalProperties": {"type": "string"}, "description": KEEPERS_DESCRIPTION}
-    types = {"image": {"$ref": f"#/types/{IMAGE_TYPE}"}, "upgrade_available": {"type": "boolean"},
-             "pinned_exists": {"type": "boolean"},
-             "chosen_in": {"type": "object", "additionalProperties": {"type": "string"}}}  # fmt: skip
+    types: dict[str, dict[str, Any]] = {
+        "image": {"$ref": f"#/types/{IMAGE_TYPE}"},
+        "upgrade_available": {"type": "boolean"},
+        "pinned_exists": {"type": "boolean"},
+        "chosen_in": {"type": "object", "additionalProperties": {"type": "string"}},
+    }
     outputs = {
         camel(name): {**types.get(name, {"type": "string"}), "description": description}
         for name, description in OUTPUTS.items()

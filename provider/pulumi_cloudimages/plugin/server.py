@@ -95,8 +95,11 @@ class CloudImagesProvider:
         for key, value in news.values.items():
             if key in _ENGINE_KEYS or has_unknown(value):  # an unknown value is checked once it is known
                 continue
-            try:  # one key at a time, so every bad key gets its own failure
-                Settings.validated(config_values({key: value}), CONFIG_WORDS)
+            # One key at a time, so every bad key gets its own failure. Never quoted: the engine strips the
+            # secret marks before CheckConfig (provider_plugin.go `CheckConfig`: no KeepSecrets), so any value
+            # could be a `pulumi config set --secret` one.
+            try:
+                Settings.validated(config_values({key: value}), CONFIG_WORDS, quote=False)
             except ConfigurationError as exc:
                 failures.append(Failure(short(key), redacted(_camel_message(exc), news.secrets)))
         return failures
@@ -246,6 +249,17 @@ class _Servicer(provider_pb2_grpc.ResourceProviderServicer):
     async def CheckConfig(self, request: proto.CheckRequest, context: Any) -> proto.CheckResponse:
         failures = self.provider.check_config(Given.read(request.news))
         return proto.CheckResponse(inputs=request.news, failures=check_failures(failures))
+
+    @answered
+    async def DiffConfig(self, request: proto.DiffRequest, context: Any) -> proto.DiffResponse:
+        """The config keys that changed: an update of the provider in place, never a replacement (a replaced
+        provider makes the engine replace every resource of it, without asking their Diff). Each PinnedImage's
+        own Diff then tells whether it was chosen elsewhere than the new config points."""
+        olds, news = Given.read(request.olds).values, Given.read(request.news).values
+        changed = sorted(key for key in {*olds, *news} - set(_ENGINE_KEYS) if olds.get(key) != news.get(key))
+        return proto.DiffResponse(
+            changes=proto.DiffResponse.DIFF_SOME if changed else proto.DiffResponse.DIFF_NONE, diffs=changed
+        )
 
     @answered
     async def Configure(self, request: proto.ConfigureRequest, context: Any) -> proto.ConfigureResponse:

@@ -29,7 +29,7 @@ from ..choice.arguments import NOT_PINNABLE
 from ..ims.settings import CONFIG_KEYS
 from ..naming import PACKAGE
 from ..pin.pinning import PinnedImageError, Pinning, PinState
-from ..pin.state import KEEPERS, OUTPUTS
+from ..pin.state import KEEPERS, OUTPUTS, STATE_MARKERS
 from ._args import PinnedImageArgs
 from .stack_config import warn_of_unknown_config_keys
 
@@ -64,7 +64,11 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.CheckResult(news, [pulumi.dynamic.CheckFailure(f.name, f.reason) for f in failures])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        changed = self._pinning(news).changes(olds, news)
+        pinning = self._pinning(news)
+        changed = pinning.changes(olds, news)
+        moved = pinning.moved(olds, news)
+        if moved is not None:
+            pulumi.log.warn(f"PinnedImage is chosen again where the config now points ({moved})")
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
@@ -75,9 +79,11 @@ class PinnedImageProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.UpdateResult(_outputs(self._pinning(news).update(olds, news, _secret_inputs(news)), news))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        return pulumi.dynamic.ReadResult(
-            id_, _outputs(self._pinning(props).refresh(props, _secret_inputs(props)), props)
-        )
+        pinning = self._pinning(props)
+        if all(props.get(name) is None for name in STATE_MARKERS):  # a read by ID alone: no pin's state to refresh
+            adopted = pinning.adopt(id_)
+            return pulumi.dynamic.ReadResult(id_, _outputs(adopted.state, {**props, **adopted.inputs}))
+        return pulumi.dynamic.ReadResult(id_, _outputs(pinning.refresh(props, _secret_inputs(props)), props))
 
     def _pinning(self, props: Mapping[str, Any]) -> Pinning:
         secret_config = [name.removeprefix(f"{PACKAGE}:") for name in _secrets(props) if name.startswith(f"{PACKAGE}:")]
