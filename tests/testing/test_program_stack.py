@@ -50,6 +50,25 @@ def test_the_pin_through_a_stacks_life() -> None:
         assert stack.resources == {} and stack.outputs == {}
 
 
+def test_a_failed_up_keeps_the_steps_it_completed() -> None:
+    """The engine saves each completed step (pkg/backend/snapshot.go): a pin created before the program failed
+    is in the state, so the next `up` keeps it rather than creating it again on a newer image."""
+    broken = {"yes": True}
+
+    def program() -> None:
+        pinned_program()
+        if broken["yes"]:
+            raise RuntimeError("a mistake further down the program")
+
+    with ProgramStack(program, project="web") as stack:
+        with pytest.raises(RuntimeError, match="a mistake further down"):
+            stack.up()
+        assert stack.resources["ubuntu"]["image_id"] == PINNED["id"]
+        stack.emulator.replace_catalog(catalog(newer=True))
+        broken["yes"] = False
+        assert stack.up()["image_id"] == PINNED["id"]
+
+
 @pytest.mark.parametrize("form", ["document", "path"])
 def test_a_newer_catalog_given_as_a_document_or_a_path_as_the_readme_says(form: str, tmp_path: Path) -> None:
     newer: dict[str, Any] | Path = catalog_document(newer=True)

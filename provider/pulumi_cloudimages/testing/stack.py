@@ -264,7 +264,12 @@ class ProgramStack:
         from pulumi.runtime.sync_await import _sync_await
 
         mocks = install_mocks(self.config, project=self.project, stack=self.stack, preview=preview, stored=self._state)
-        _sync_await(run_pulumi_func(self.program))
+        try:
+            _sync_await(run_pulumi_func(self.program))
+        except BaseException:
+            if not preview:  # each completed step is saved, as the engine saves it (pkg/backend/snapshot.go)
+                self._state.update(mocks.registered)  # and nothing is deleted by a failed update
+            raise
         root = pulumi.runtime.get_root_resource()
         assert root is not None  # set_mocks made one
         exported: dict[str, Any] = root.outputs  # type: ignore[attr-defined]
