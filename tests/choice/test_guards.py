@@ -320,3 +320,28 @@ def test_cli_bad_guards_are_refused_in_its_words(emulator: Emulator, args: list[
         result = cli(emulator, command, *args)
         assert result.exit_code == 2 and expected in result.stderr, result.stderr
         assert "min_age" not in result.stderr and "exclude_file" not in result.stderr
+
+
+# --- image IDs in any case --------------------------------------------------------------------------------
+
+
+def test_an_upper_case_revoked_id_is_excluded_however_it_is_given(engine: Emulator, tmp_path: Path) -> None:
+    """IDs copied from a console are often upper case: the same image, in exclude_ids, a file, a BOM-led file."""
+    upper = GOLD_2["id"].upper()
+    bom = tmp_path / "saved-by-notepad.txt"
+    bom.write_text(f"\ufeff{upper}  # CVE-2026-1234\n", encoding="utf-8")
+    for guard in ({"exclude_ids": [upper]}, {"exclude_file": revocation_file(tmp_path, upper)},
+                  {"exclude_file": str(bom)}):  # fmt: skip
+        result = get_images(**FILTERS, **guard)
+        assert (result.id, list(result.excluded)) == (GOLD_20["id"], [GOLD_2["id"]]), guard
+    assert get_images(id=upper).id == GOLD_2["id"]  # an ID filter in upper case finds its image
+
+
+def test_cli_and_outdated_agree_on_an_upper_case_revoked_id(emulator: Emulator, tmp_path: Path) -> None:
+    upper = GOLD_2["id"].upper()
+    chosen = cli(emulator, "get", *ARGS, "--exclude-id", upper)
+    assert chosen.stdout.split() == [GOLD_20["id"]] and "excluded by --exclude-id" in chosen.stderr
+    state = tmp_path / "ids.txt"
+    state.write_text(f"{GOLD_2['id']}\n")
+    report = cli(emulator, "outdated", str(state), "--exclude-id", upper, "-o", "json")
+    assert report.exit_code == 1 and json.loads(report.stdout)[0]["status"] == "revoked"

@@ -97,3 +97,8 @@ def test_a_hostile_regex_is_answered_and_lookaround_is_refused_in_schema_words(p
     message = refused(plugin, nameRegex="Ubuntu(?= 22)")["nameRegex"]
     assert "nameRegex='Ubuntu(?= 22)' is not a regular expression in RE2 syntax" in message
     assert "RE2 has no lookaround" in message and "name_regex" not in message
+
+
+def test_an_upper_case_revoked_id_is_excluded(plugin: Provider) -> None:
+    result = invoke(plugin, excludeIds=[GOLD_2["id"].upper()])
+    assert (result["id"], list(result["excluded"])) == (GOLD_20["id"], [GOLD_2["id"]])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from ..ims.image import Image
+from ..ims.image import Image, id_key
 from ..ims.query import ImageQuery
 
 # Setting any of these says which sources to look at; without them only trusted ones are chosen.
@@ -74,8 +74,8 @@ class Guards:
         if self.trusted_only and not mine and (image.imagetype in UNTRUSTED_TYPES or image.visibility == "shared"):
             shared = image.imagetype == "shared" or image.visibility == "shared"
             return LeftOut(image, "untrusted", f"shared by project {image.owner}" if shared else "a Marketplace image")
-        if image.id in self.revoked:
-            return LeftOut(image, "revoked", self.revoked[image.id])
+        if id_key(image.id or "") in self.revoked:
+            return LeftOut(image, "revoked", self.revoked[id_key(image.id or "")])
         if self.min_age is not None and not self.old_enough(image):
             return LeftOut(
                 image, "too new", f"created {_age(self.now - image.created_at) if image.created_at else '?'} ago"

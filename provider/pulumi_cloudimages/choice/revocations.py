@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import InvalidQueryError, shown
-from ..ims.image import IMAGE_ID
+from ..ims.image import IMAGE_ID, id_key
 
 _LINE = re.compile(rf"^\s*(?P<id>{IMAGE_ID.pattern})\s*(?:#\s*(?P<reason>.*?))?\s*$")
 _AN_ID = "an image ID (a UUID such as 87c08afe-80fc-52f2-abe6-f0cf30e5b09e)"
@@ -34,7 +34,7 @@ _MAX_BYTES = 10 * 1024 * 1024  # a revocation list, not a data set: a bigger fil
 
 
 def read_exclude_file(path: str) -> dict[str, str]:
-    """Image ID -> reason from the file at `path` (relative to the working directory: the program's).
+    """Image ID (`id_key`) -> reason from the file at `path` (relative to the working directory: the program's).
 
     `InvalidQueryError` naming `exclude_file`, the file and the line when the file is unreadable or a line
     is not `<id>  # reason`."""
@@ -47,7 +47,7 @@ def read_exclude_file(path: str) -> dict[str, str]:
         file = Path(path)
         if file.stat().st_size > _MAX_BYTES:
             raise refused(f"is larger than {_MAX_BYTES // 1024 // 1024} MiB; it should list image IDs only")
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # a BOM, as some editors save, is not a line's text
     except OSError as exc:
         raise refused(f"cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
@@ -61,5 +61,5 @@ def read_exclude_file(path: str) -> dict[str, str]:
             raise refused(f"line {number}: {shown(line)} is not {_AN_ID}, optionally followed by '# reason'")
         reason = found["reason"] or ""
         where = f"{path} line {number}"
-        revoked.setdefault(found["id"], f"{reason} ({where})" if reason else f"listed in {where}")
+        revoked.setdefault(id_key(found["id"]), f"{reason} ({where})" if reason else f"listed in {where}")
     return revoked

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from ..errors import AmbiguousMatchError, InvalidQueryError, NoMatchError
-from ..ims.image import Image
+from ..ims.image import Image, id_key
 from ..ims.inputs import checked, refusal
 from ..ims.query import LISTING_ONLY, ImageQuery
 from .explain import SHOWN, ambiguous, left_out_lines, no_match, pin_lost, probes
@@ -164,13 +164,13 @@ class Selection(BaseModel):
 
     def revoked(self) -> dict[str, str]:
         """Image ID -> why it must not be chosen, from `exclude_ids` and `exclude_file` (read afresh)."""
-        listed = dict.fromkeys(self.exclude_ids or (), LISTED)
+        listed = dict.fromkeys(map(id_key, self.exclude_ids or ()), LISTED)
         return {**(read_exclude_file(self.exclude_file) if self.exclude_file else {}), **listed}
 
     def revocation(self, image_id: str) -> str | None:
         """Why the image `image_id` is revoked by this selection, or None when it is not (e.g. for a pinned
         image that was put on the list after it was chosen)."""
-        return self.revoked().get(image_id)
+        return self.revoked().get(id_key(image_id))
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[
         return Choice(None, tuple(matches), None, groups=groups, **report, excluded=_excluded(won))
     report["excluded"] = _excluded([out for out in left if order(out.image) < order(latest)])
     if selection.pinned_id is not None:
-        pinned = next((image for image, _ in verdicts if image.id == selection.pinned_id), None)
+        pinned = next((image for image, _ in verdicts if id_key(image.id or "") == id_key(selection.pinned_id)), None)
         if pinned is None and newest_only:
             pinned = next(iter((yield Fetch(query.with_options(id=selection.pinned_id), 1))), None)
             pinned = pinned if pinned is not None and named(pinned) else None

@@ -21,6 +21,12 @@ from typing_extensions import Self
 IMAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
+def id_key(image_id: str) -> str:
+    """An image ID as IDs compare: a UUID is the same in either case (RFC 9562), the service lists them in lower
+    case, and consoles and tickets often show them in upper case. Every comparison of image IDs goes through it."""
+    return image_id.lower()
+
+
 def format_time(value: datetime) -> str:
     """The API's time format, `2018-09-06T14:03:27Z` (fractions kept when present)."""
     return _utc_text(value, value.fold) if value.tzinfo is not None else _format(value)

@@ -34,6 +34,7 @@ from pydantic_core import ErrorDetails
 from typing_extensions import Self
 
 from ..errors import InvalidQueryError, shown
+from .image import IMAGE_ID, id_key
 from .inputs import STORED, as_flag, checked, reason
 
 ImageType = Literal["gold", "private", "shared", "market"]
@@ -215,6 +216,13 @@ class ImageQuery(BaseModel):
         if info.context and info.context.get(STORED):  # read as the version that wrote it did
             return value
         return checked(cls.model_fields[str(info.field_name)].annotation, value)
+
+    @field_validator("id", mode="after")
+    @classmethod
+    def _id_as_listed(cls, value: str | None) -> str | None:
+        return (
+            id_key(value) if value is not None and IMAGE_ID.fullmatch(value) else value
+        )  # sent as the service lists it
 
     @field_validator("os_bit", mode="before")
     @classmethod

@@ -38,7 +38,7 @@ from ..choice.orders import CHOSEN_STATUS, created_later, withdrawal
 from ..choice.selection import ORDERS, Selection
 from ..errors import InvalidQueryError, NoMatchError, shown
 from ..ims.client import AsyncImsClient
-from ..ims.image import Image, format_time
+from ..ims.image import Image, format_time, id_key
 from ..ims.query import PLATFORMS, ImageQuery, ImageType
 from ..ims.settings import ConnectionOptions, Settings
 from .states import Reference, Skipped, StateDocument, StateFileError, Where, read_state
@@ -256,7 +256,7 @@ async def afind_outdated(
         raise InvalidQueryError(f"concurrency={shown(concurrency)}: expected a whole number, 1 or more")
     settings = settings or Settings.resolve(**options)
     guards = guards or Selection()
-    revoked = {key.lower(): reason for key, reason in guards.revoked().items()}
+    revoked = guards.revoked()
     offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False)
     references: dict[str, list[Reference]] = {}
     for document in documents:
@@ -351,8 +351,8 @@ class _Catalog:
                     self._keep(image)
 
     def _keep(self, image: Image) -> None:
-        if image.id in self.wanted:
-            self.found[image.id] = image
+        if image.id is not None and id_key(image.id) in self.wanted:
+            self.found[id_key(image.id)] = image
         if image.status != CHOSEN_STATUS:
             return
         left_out = self.offer.left_out(image)

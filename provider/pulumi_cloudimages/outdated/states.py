@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from ..choice.arguments import ARGUMENT_NAMES, argument_name
 from ..errors import CloudImagesError, shown
-from ..ims.image import IMAGE_ID
+from ..ims.image import IMAGE_ID, id_key
 from ..ims.query import is_filter_name
 from ..pin.state import PINNED_IMAGE, STATE_MARKERS
 
@@ -150,7 +150,7 @@ def _read_ids(text: str, name: str) -> StateDocument:
             continue
         if not IMAGE_ID.fullmatch(value):
             raise StateFileError(name, f"line {number}: {shown(value)} is not an image ID{_hint(value)}{_FORMATS}")
-        document.references.append(Reference(value.lower(), Where(name, None, f"line {number}")))
+        document.references.append(Reference(id_key(value), Where(name, None, f"line {number}")))
     return document
 
 
@@ -396,9 +396,9 @@ def _add_values(
     if value is None or value == "":
         return []  # an attribute left unset
     if isinstance(value, str) and IMAGE_ID.fullmatch(value):
-        if seen is not None and value.lower() in seen:
+        if seen is not None and id_key(value) in seen:
             return []
-        reference = Reference(value.lower(), where, pin)
+        reference = Reference(id_key(value), where, pin)
         found.references.append(reference)
         return [reference]
     found.skipped.append(Skipped(where, f"{shown(value)} is not an image ID"))
