@@ -44,10 +44,11 @@ def read_exclude_file(path: str) -> dict[str, str]:
         return InvalidQueryError(f"invalid selection: exclude_file={named}: {why}", names=("exclude_file",))
 
     try:
-        file = Path(path)
-        if file.stat().st_size > _MAX_BYTES:
+        with Path(path).open("rb") as stream:  # the size checked while reading: a FIFO or /dev/zero has none
+            content = stream.read(_MAX_BYTES + 1)
+        if len(content) > _MAX_BYTES:
             raise refused(f"is larger than {_MAX_BYTES // 1024 // 1024} MiB; it should list image IDs only")
-        text = file.read_text(encoding="utf-8-sig")  # a BOM, as some editors save, is not a line's text
+        text = content.decode("utf-8-sig")  # a BOM, as some editors save, is not a line's text
     except OSError as exc:
         raise refused(f"cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

@@ -20,7 +20,15 @@ from rich.table import Table
 from ..errors import CloudImagesError
 from ..ims.image import format_time
 from ..outdated.report import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
-from ..outdated.states import StateDocument, StateFileError, read_state
+from ..outdated.states import (
+    IMAGE_KEYS,
+    MAX_STATE_BYTES,
+    ImageKeys,
+    StateDocument,
+    StateFileError,
+    read_capped,
+    read_state,
+)
 from .common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
 from .options import CLI_WORDS, Target, target_options
 from .render import output_format
@@ -68,6 +76,18 @@ def outdated(
     min_age: MinAgeOption = None,
     exclude_id: ExcludeIdOption = None,
     exclude_file: ExcludeFileOption = None,
+    image_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY",
+            help="A key whose values are image IDs, besides image_id, imageId and image (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    max_file_size: Annotated[
+        int,
+        typer.Option(min=1, metavar="MIB", help="The largest FILE read, in MiB (a bigger one is refused, exit 2)."),
+    ] = MAX_STATE_BYTES // 1024 // 1024,
 ) -> None:
     """Which images do these stacks run, and are they outdated, withdrawn or gone?
 
@@ -89,11 +109,13 @@ def outdated(
         if not files and sys.stdin.isatty():  # no FILE and nothing piped: say so rather than wait on the keyboard
             raise StateFileError("<stdin>", "a terminal: give a FILE, or pipe a state in (pulumi stack export | "
                                             "cloudimages outdated -)")  # fmt: skip
-        documents = [_read(name) for name in files or ["-"]]
+        keys = IMAGE_KEYS.adding(image_key or ())
+        documents = [_read(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
         report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
     except CloudImagesError as exc:
         raise fail(exc) from None
     _show(report, output or _default_format())
+    _note_empty(documents, keys)
     _note_skipped(report)
     _note_held_back(report, min_age)
     _note_without_project(report)
@@ -101,14 +123,15 @@ def outdated(
         raise typer.Exit(EXIT_FAILING)
 
 
-def _read(name: str) -> StateDocument:
+def _read(name: str, limit: int, keys: ImageKeys) -> StateDocument:
     if name == "-":
-        return read_state(sys.stdin.buffer.read(), "<stdin>")
+        return read_state(read_capped(sys.stdin.buffer, "<stdin>", limit), "<stdin>", keys)
     try:
-        content = Path(name).read_bytes()
+        with Path(name).open("rb") as stream:
+            content = read_capped(stream, name, limit)
     except OSError as exc:
         raise StateFileError(name, f"cannot be read: {exc.strerror or exc}") from None
-    return read_state(content, name)
+    return read_state(content, name, keys)
 
 
 def _default_format() -> ReportFormat:
@@ -180,6 +203,14 @@ def _note_without_project(report: OutdatedReport) -> None:
     if report.without_project and any(image.status == "gone" for image in report.images):
         tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
              f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
+
+
+def _note_empty(documents: list[StateDocument], keys: ImageKeys) -> None:
+    """A document in which no image was found at all: said, since a gate that reads nothing passes anything."""
+    read = ", ".join(sorted(keys.strict | keys.loose))
+    for document in documents:
+        if not document.references and not document.skipped:
+            tell(f"note: {document.name}: no image ID found (read under the keys {read}; --image-key adds one)")
 
 
 def _note_skipped(report: OutdatedReport) -> None:

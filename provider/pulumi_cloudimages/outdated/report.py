@@ -38,10 +38,10 @@ from ..choice.orders import CHOSEN_STATUS, created_later, withdrawal
 from ..choice.selection import ORDERS, Selection
 from ..errors import InvalidQueryError, NoMatchError, shown
 from ..ims.client import AsyncImsClient
-from ..ims.image import Image, format_time, id_key
+from ..ims.image import IMAGE_ID, Image, format_time, id_key
 from ..ims.query import PLATFORMS, ImageQuery, ImageType
 from ..ims.settings import ConnectionOptions, Settings
-from .states import Reference, Skipped, StateDocument, StateFileError, Where, read_state
+from .states import IMAGE_KEYS, ImageKeys, Reference, Skipped, StateDocument, StateFileError, Where, read_state
 
 Status = Literal["current", "outdated", "withdrawn", "gone", "revoked"]
 STATUSES: tuple[Status, ...] = get_args(Status)  # in order of severity: each is worse than those before it
@@ -188,6 +188,7 @@ def find_outdated(
     min_age: str | int | None = None,
     exclude_ids: Sequence[str] | None = None,
     exclude_file: str | None = None,
+    image_keys: Iterable[str] = (),
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
     **options: Unpack[ConnectionOptions],
@@ -198,7 +199,8 @@ def find_outdated(
     line, each as bytes or text, a parsed JSON object, a `pathlib.Path` to read, or what the Automation API's
     `stack.export_stack()` returns. The guards, as for `get_images`: an image in `exclude_ids` or `exclude_file` is
     reported `revoked` (with the file's reason) and never offered as the newest, nor is one younger than `min_age`
-    (`"7d"`, `"36h"`, `"90m"`, or whole days). Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
+    (`"7d"`, `"36h"`, `"90m"`, or whole days). Image IDs are read under `image_id`, `imageId` and (image IDs only)
+    `image`, and under `image_keys`. Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
 
     ```python
     report = find_outdated([stack.export_stack(), Path("infra/terraform.tfstate")], region="cn-north-4")
@@ -210,7 +212,7 @@ def find_outdated(
     for a bad guard, before any request.
     """
     guards = offer_guards(min_age=min_age, exclude_ids=exclude_ids, exclude_file=exclude_file)
-    states = read_documents(documents)
+    states = read_documents(documents, IMAGE_KEYS.adding(image_keys))
     return asyncio.run(afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, **options))
 
 
@@ -222,11 +224,16 @@ def offer_guards(
     return split_arguments({"min_age": min_age, "exclude_ids": ids, "exclude_file": exclude_file})[1]
 
 
-def read_documents(documents: Iterable[Document]) -> list[StateDocument]:
+def read_documents(documents: Iterable[Document], keys: ImageKeys = IMAGE_KEYS) -> list[StateDocument]:
     """Each document read and its references found; the first bad one raises `StateFileError`."""
     read = []
+    if isinstance(documents, (str, bytes, Path, Mapping)):
+        raise StateFileError("documents", f"{shown(documents)}: expected a list of documents, e.g. [Path(...)]")
     for index, document in enumerate(documents):
         name = str(document) if isinstance(document, Path) else f"documents[{index}]"
+        if isinstance(document, str) and _names_a_file(document):
+            raise StateFileError(name, f"{shown(document)} is text, not a file to read: pass "
+                                       f"pathlib.Path({document!r}) to read it")  # fmt: skip
         if isinstance(document, Path):
             try:
                 content: bytes | str | Mapping[str, Any] = document.read_bytes()
@@ -238,8 +245,16 @@ def read_documents(documents: Iterable[Document]) -> list[StateDocument]:
             content = {"version": document.version, "deployment": document.deployment}
         else:
             raise StateFileError(name, f"{shown(document)}: expected bytes, text, a mapping, a Path or an export")
-        read.append(read_state(content, name))
+        read.append(read_state(content, name, keys))
     return read
+
+
+def _names_a_file(text: str) -> bool:
+    """Text of one line that is no document but names a file (`"terraform.tfstate"`): a path passed as text."""
+    line = text.strip()
+    if "\n" in line or not line or line[0] in "{[" or IMAGE_ID.fullmatch(line):
+        return False
+    return line.endswith((".json", ".tfstate", ".txt")) or Path(line).is_file()
 
 
 async def afind_outdated(

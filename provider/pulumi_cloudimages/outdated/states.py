@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from ..choice.arguments import ARGUMENT_NAMES, argument_name
 from ..errors import CloudImagesError, shown
@@ -41,7 +41,22 @@ from ..pin.state import PINNED_IMAGE, STATE_MARKERS
 Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
 Steps = tuple[str | int, ...]  # where a value is: the keys of objects and indexes of lists leading to it
 
-IMAGE_ID_KEYS = frozenset({"image_id", "imageId"})
+
+@dataclass(frozen=True)
+class ImageKeys:
+    """The keys whose values are image IDs, at any depth: under a `strict` one, a value that is not an image ID is
+    reported as skipped; under a `loose` one only an image ID counts (`image` holds an image's name as often;
+    `huaweicloud_as_configuration.instance_config[0].image`, Pulumi's `instanceConfig.image`, holds its ID)."""
+
+    strict: frozenset[str] = frozenset({"image_id", "imageId"})
+    loose: frozenset[str] = frozenset({"image"})
+
+    def adding(self, keys: Iterable[str]) -> ImageKeys:
+        """These keys too, strict: the caller says they hold image IDs (`--image-key`)."""
+        return ImageKeys(self.strict | set(keys), self.loose - set(keys))
+
+
+IMAGE_KEYS = ImageKeys()
 # Pulumi's secret signature (sdk/go/common/resource/sig/sig.go, `Secret`), and the fields of a secret in an
 # export (sdk/go/common/apitype/core.go, `SecretV1`: `ciphertext`, or `plaintext` with --show-secrets).
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -51,6 +66,10 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 DYNAMIC_TYPE_PREFIX = "pulumi-python:dynamic"
 _PULUMI_VERSIONS = (1, 2, 3)
 _SNIFFED = 8192  # bytes looked at to tell text from binary
+# Limits on what is read, checked while reading (a FIFO, /dev/zero or a pipe has no size to stat): a state of
+# 100 MB fits with room, and real documents nest under 30 levels.
+MAX_STATE_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 256
 
 
 class StateFileError(CloudImagesError, ValueError):
@@ -98,10 +117,20 @@ class StateDocument:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def read_state(content: bytes | str | Mapping[str, Any], name: str) -> StateDocument:
-    """The references in one document: its bytes or text, or a parsed JSON object; `name` names it in messages."""
+def read_capped(stream: BinaryIO, name: str, limit: int = MAX_STATE_BYTES) -> bytes:
+    """Up to `limit` bytes of a stream; a `StateFileError` as soon as there are more, rather than memory exhausted
+    (`--max-file-size` raises the limit)."""
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise StateFileError(name, f"larger than {limit // 1024 // 1024} MiB (--max-file-size): not a state file?")
+    return content
+
+
+def read_state(content: bytes | str | Mapping[str, Any], name: str, keys: ImageKeys = IMAGE_KEYS) -> StateDocument:
+    """The references in one document: its bytes or text, or a parsed JSON object; `name` names it in messages,
+    `keys` are where image IDs are read."""
     if isinstance(content, Mapping):
-        return _read_json(content, name)
+        return _read_json(content, name, keys)
     text = _text(content, name) if isinstance(content, bytes) else content.removeprefix("\ufeff")
     stripped = text.lstrip()
     if not stripped:
@@ -110,6 +139,9 @@ def read_state(content: bytes | str | Mapping[str, Any], name: str) -> StateDocu
         return _read_ids(text, name)
     try:
         document = json.loads(text)
+        _check_depth(document, name)
+    except RecursionError:
+        raise StateFileError(name, f"JSON nested deeper than {MAX_DEPTH} levels: not a state") from None
     except json.JSONDecodeError as exc:
         # Only the end of the text leaves a string open: a line break inside one is another error.
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -121,13 +153,29 @@ def read_state(content: bytes | str | Mapping[str, Any], name: str) -> StateDocu
         raise StateFileError(name, (hint if images else "a JSON list, not a state") + _FORMATS)
     if not isinstance(document, Mapping):
         raise StateFileError(name, f"JSON {type(document).__name__}, not a state{_FORMATS}")
-    return _read_json(document, name)
+    return _read_json(document, name, keys)
 
 
 _FORMATS = (
     "; expected a Pulumi state export (pulumi stack export), a Terraform state (format version 4), "
     "terraform show -json, or image IDs one a line"
 )
+
+
+def _check_depth(document: Any, name: str) -> None:
+    """A `StateFileError` for JSON nested deeper than `MAX_DEPTH`: the readers below walk it recursively."""
+    level: list[Any] = [document]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return
+    raise StateFileError(name, f"JSON nested deeper than {MAX_DEPTH} levels: not a state")
 
 
 def _text(content: bytes, name: str) -> str:
@@ -162,21 +210,21 @@ def _hint(line: str) -> str:
     return ""
 
 
-def _read_json(document: Mapping[str, Any], name: str) -> StateDocument:
+def _read_json(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     if "deployment" in document:
-        return _read_pulumi(document, name)
+        return _read_pulumi(document, name, keys)
     if "checkpoint" in document:
         raise StateFileError(name, "a Pulumi checkpoint file from a backend's storage, not an export: give the "
                                    "output of pulumi stack export")  # fmt: skip
     if "format_version" in document:
-        return _read_terraform_show(document, name)
+        return _read_terraform_show(document, name, keys)
     if "terraform_version" in document or "lineage" in document:
-        return _read_terraform(document, name)
-    keys = ", ".join(map(shown, list(document)[:8])) or "none"
-    raise StateFileError(name, f"JSON of another kind (top-level keys: {keys}){_FORMATS}")
+        return _read_terraform(document, name, keys)
+    top = ", ".join(map(shown, list(document)[:8])) or "none"
+    raise StateFileError(name, f"JSON of another kind (top-level keys: {top}){_FORMATS}")
 
 
-def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
+def _read_pulumi(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     version = document.get("version")
     if version not in _PULUMI_VERSIONS:
         raise StateFileError(name, f"a Pulumi export of version {shown(version)}: versions 1 to 3 are read")
@@ -199,7 +247,10 @@ def _read_pulumi(document: Mapping[str, Any], name: str) -> StateDocument:
             _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None)
             continue
         _add_found(
-            found, name, urn, chain(_under_image_keys(outputs, ("outputs",)), _under_image_keys(inputs, ("inputs",)))
+            found,
+            name,
+            urn,
+            chain(_under_image_keys(outputs, ("outputs",), keys), _under_image_keys(inputs, ("inputs",), keys)),
         )
     return found
 
@@ -218,7 +269,7 @@ def _extra_filter(key: str) -> bool:
     return key.startswith("__support_") and is_filter_name(key)
 
 
-def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
+def _read_terraform(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     version = document.get("version")
     if version != 4:
         old = " (Terraform 0.11 or older: upgrade it by running Terraform 0.12 or newer)" if version == 3 else ""
@@ -238,17 +289,19 @@ def _read_terraform(document: Mapping[str, Any], name: str) -> StateDocument:
             if attributes is None and isinstance(flat, Mapping):
                 # An object upgraded from a state of Terraform 0.11 and not applied since keeps its attributes flat
                 # (internal/states/statefile/version3_upgrade.go), `block_device.0.image_id`, and has no marks.
-                values = [((path,), flat[path]) for path in flat if path.rsplit(".", 1)[-1] in IMAGE_ID_KEYS]
+                values = [
+                    ((path,), flat[path]) for path in flat if _holds_image(path.rsplit(".", 1)[-1], flat[path], keys)
+                ]
                 _add_found(found, name, address, values, UNREAD_MARKS if marks else frozenset())
                 continue
             # No `sensitive_attributes`: written by Terraform 0.13 or older, which marked nothing.
             sensitive = frozenset() if marks is None else _placed(_cty_paths(marks), attributes or {})
-            _add_found(found, name, address, _under_image_keys(attributes or {}, ()), sensitive)
-    _read_outputs(found, name, document.get("outputs"), "outputs")
+            _add_found(found, name, address, _under_image_keys(attributes or {}, (), keys), sensitive)
+    _read_outputs(found, name, document.get("outputs"), "outputs", keys)
     return found
 
 
-def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocument:
+def _read_terraform_show(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     if "planned_values" in document or "resource_changes" in document:
         raise StateFileError(name, "a Terraform plan (terraform show -json PLANFILE): give terraform show -json "
                                    "without a plan file, or the state")  # fmt: skip
@@ -264,11 +317,11 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
             resource = _object(resource, name, f"{path}.resources[{index}]")
             attributes, marks = resource.get("values") or {}, resource.get("sensitive_values")
             sensitive = OLD_SHOW if marks is None else _placed(list(_marked_in(marks, ())), attributes)
-            _add_found(found, name, str(resource.get("address")), _under_image_keys(attributes, ()), sensitive)
+            _add_found(found, name, str(resource.get("address")), _under_image_keys(attributes, (), keys), sensitive)
         children = _list(module.get("child_modules"), name, f"{path}.child_modules")
         modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
-    _read_outputs(found, name, values.get("outputs"), "values.outputs")
+    _read_outputs(found, name, values.get("outputs"), "values.outputs", keys)
     return found
 
 
@@ -276,14 +329,15 @@ def _read_terraform_show(document: Mapping[str, Any], name: str) -> StateDocumen
 # `{"value", "type", "sensitive"}` each, `sensitive` left out when false (internal/states/statefile/version4.go,
 # `outputStateV4`); `terraform show -json` has `values.outputs`, `{"sensitive", "value", "type"}` each
 # (internal/command/jsonstate/state.go, `Output`). Both write a sensitive output's value in plain text.
-def _read_outputs(found: StateDocument, name: str, outputs: Any, path: str) -> None:
+def _read_outputs(found: StateDocument, name: str, outputs: Any, path: str, keys: ImageKeys) -> None:
     """The image IDs of each output, as `output.NAME` (Terraform's address of it): under an image ID key at any
     depth of its value, or the value itself for an output named `image_id` / `imageId`; none of a sensitive one."""
     for key, output in _object(outputs or {}, name, path).items():
         output = _object(output, name, f"{path}.{key}")
         marked = output.get("sensitive", False)
         sensitive = _WHOLE if marked is True else frozenset() if marked is False else UNREAD_MARKS
-        values = ((("value", *at[1:]), value) for at, value in _under_image_keys({key: output.get("value")}, ()))
+        under = _under_image_keys({key: output.get("value")}, (), keys)
+        values = ((("value", *at[1:]), value) for at, value in under)
         _add_found(found, name, f"output.{key}", values, sensitive)
 
 
@@ -405,24 +459,34 @@ def _add_values(
     return []
 
 
-def _under_image_keys(value: Any, at: Steps) -> Iterator[tuple[Steps, Any]]:
-    """(where, value) of every value under a key `image_id`/`imageId`, at any depth."""
+def _under_image_keys(value: Any, at: Steps, keys: ImageKeys) -> Iterator[tuple[Steps, Any]]:
+    """(where, value) of every value under an image key, at any depth (under a loose key, image IDs only)."""
     if _is_dynamic(value):
-        yield from _under_image_keys(value["value"], (*at, "value"))  # its type names attributes, holds no values
+        yield from _under_image_keys(value["value"], (*at, "value"), keys)  # its type names attributes only
     elif isinstance(value, Mapping):
         if _is_secret(value):
             return
         for key, item in value.items():
             here = (*at, key)
-            if key in IMAGE_ID_KEYS and isinstance(item, list):
+            if key in keys.strict and isinstance(item, list):
                 yield from (((*here, index), each) for index, each in enumerate(item))
-            elif key in IMAGE_ID_KEYS and (_is_secret(item) or not isinstance(item, Mapping)):
+            elif (key in keys.strict and (_is_secret(item) or not isinstance(item, Mapping))) or (
+                key in keys.loose and _holds_image(key, item, keys)
+            ):
                 yield here, item
             else:
-                yield from _under_image_keys(item, here)
+                yield from _under_image_keys(item, here, keys)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _under_image_keys(item, (*at, index))
+            yield from _under_image_keys(item, (*at, index), keys)
+
+
+def _holds_image(key: str, value: Any, keys: ImageKeys) -> bool:
+    """Whether a value under `key` is read as an image reference: anything under a strict key, an image ID
+    under a loose one."""
+    return key in keys.strict or (
+        key in keys.loose and isinstance(value, str) and IMAGE_ID.fullmatch(value) is not None
+    )
 
 
 def _is_dynamic(value: Any) -> bool:
