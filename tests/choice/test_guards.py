@@ -218,11 +218,22 @@ def test_a_malformed_line_is_refused_naming_the_file_and_line(
     engine: Emulator, tmp_path: Path, lines: tuple[str, ...], expected: str
 ) -> None:
     path = revocation_file(tmp_path, *lines)
-    with pytest.raises(GetImagesError, match=f"exclude_file='{path}': {expected}: .* is not an image ID"):
+    with pytest.raises(GetImagesError, match=f"exclude_file='{path}': {expected}( \\(.*\\))? is not an image ID"):
         get_images(**FILTERS, exclude_file=path)
     with pytest.raises(GetImagesError, match=r"exclude_file='.*missing\.txt': cannot be read"):
         get_images(**FILTERS, exclude_file=str(tmp_path / "missing.txt"))
     assert engine.requests == []
+
+
+def test_a_bad_line_is_never_quoted_whole(engine: Emulator, tmp_path: Path) -> None:
+    """A file given by mistake (`.env`) may hold a secret: at most an ID-like beginning is quoted."""
+    path = revocation_file(tmp_path, "HW_SECRET_KEY=very-secret-value", f"{GOLD_2['id']}x  # a typo")
+    with pytest.raises(GetImagesError) as caught:
+        get_images(**FILTERS, exclude_file=path)
+    assert "very-secret" not in str(caught.value) and "line 1 is not an image ID" in str(caught.value)
+    path = revocation_file(tmp_path, f"{GOLD_2['id']}x  # a typo")
+    with pytest.raises(GetImagesError, match=f"line 1 \\('{GOLD_2['id'][:8]}'…\\) is not an image ID"):
+        get_images(**FILTERS, exclude_file=path)
 
 
 def test_the_guards_together(engine: Emulator, tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_exclude_ids_and_file_with_reasons(plugin: Provider, tmp_path: Path) -> 
     assert result["excluded"] == {GOLD_2["id"]: "excluded by excludeIds",
                                   GOLD_20["id"]: f"CVE-2026-1234: broken cloud-init ({path} line 2)"}  # fmt: skip
     bad = revocation_file(tmp_path, "# revoked", "", f"{GOLD_20['id']} {GOLD_60['id']}")
-    assert f"excludeFile='{bad}': line 3: " in refused(plugin, excludeFile=bad)["excludeFile"]
+    assert f"excludeFile='{bad}': line 3 (" in refused(plugin, excludeFile=bad)["excludeFile"]
     assert (
         "excludeIds: 'not-an-id oops' is not an image ID"
         in refused(plugin, excludeIds=["not-an-id oops"])["excludeIds"]

@@ -262,7 +262,7 @@ def test_empty_states_have_no_references() -> None:
         ("plan.json", "a Terraform plan (terraform show -json PLANFILE)"),
         ("checkpoint.json", "a Pulumi checkpoint file from a backend's storage, not an export"),
         ("images-list.json", "a list of images (cloudimages list -o json?): give their IDs one a line (-o ids)"),
-        ("main.tf", "line 1: 'resource \"huaweicloud_compute_instance\" \"web\" {' is not an image ID (Terraform "
+        ("main.tf", "line 1 is not an image ID (Terraform "
          "configuration, not state"),
         ("terraform.tfstate.gz", "gzip-compressed data: decompress it first"),
     ],
@@ -287,8 +287,9 @@ def test_bad_files_are_refused_naming_the_file_and_why(name: str, why: str) -> N
         (b'{"version": 9, "deployment": {}}', "a Pulumi export of version 9: versions 1 to 3 are read"),
         (b'{"version": 5, "terraform_version": "2.0.0", "resources": []}', "a Terraform state of format version 5"),
         (b'{"format_version": "2.0", "values": {}}', "terraform show -json of format_version '2.0': 1.x is read"),
-        (b"name: web\nruntime: python\n", "line 1: 'name: web' is not an image ID (YAML?"),
-        (b"87c08afe-80fc-52f2-abe6\n", "line 1: '87c08afe-80fc-52f2-abe6' is not an image ID"),
+        (b"name: web\nruntime: python\n", "line 1 is not an image ID (YAML?"),
+        (b"87c08afe-80fc-52f2-abe6\n", "line 1 ('87c08afe'…) is not an image ID"),
+        (b"HW_SECRET_KEY=s3cr3t-value\n", "line 1 is not an image ID;"),  # a .env: never quoted
         (b"[1, 2]", "a JSON list, not a state"),
         (b'{"deployment": {}, "version": 3,}', "not valid JSON: "),  # the json module's own words vary by version
     ],

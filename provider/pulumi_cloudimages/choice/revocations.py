@@ -10,10 +10,10 @@ lines starting with `#` are comments:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from ..errors import InvalidQueryError, shown
 from ..ims.image import IMAGE_ID, id_key
+from .listfile import lines_of, start_of
 
 _LINE = re.compile(rf"^\s*(?P<id>{IMAGE_ID.pattern})\s*(?:#\s*(?P<reason>.*?))?\s*$")
 _AN_ID = "an image ID (a UUID such as 87c08afe-80fc-52f2-abe6-f0cf30e5b09e)"
@@ -30,7 +30,6 @@ def check_exclude_ids(ids: list[str]) -> None:
 
 
 _PATH_SHOWN = 400
-_MAX_BYTES = 10 * 1024 * 1024  # a revocation list, not a data set: a bigger file is a wrong path
 
 
 def read_exclude_file(path: str) -> dict[str, str]:
@@ -43,23 +42,11 @@ def read_exclude_file(path: str) -> dict[str, str]:
         named = repr(path) if len(path) <= _PATH_SHOWN else shown(path)  # the whole path, to find the file by
         return InvalidQueryError(f"invalid selection: exclude_file={named}: {why}", names=("exclude_file",))
 
-    try:
-        with Path(path).open("rb") as stream:  # the size checked while reading: a FIFO or /dev/zero has none
-            content = stream.read(_MAX_BYTES + 1)
-        if len(content) > _MAX_BYTES:
-            raise refused(f"is larger than {_MAX_BYTES // 1024 // 1024} MiB; it should list image IDs only")
-        text = content.decode("utf-8-sig")  # a BOM, as some editors save, is not a line's text
-    except OSError as exc:
-        raise refused(f"cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise refused(f"is not UTF-8 text (byte {exc.start})") from None
     revoked: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, line in lines_of(path, refused):
         found = _LINE.match(line)
         if found is None:
-            raise refused(f"line {number}: {shown(line)} is not {_AN_ID}, optionally followed by '# reason'")
+            raise refused(f"line {number}{start_of(line)} is not {_AN_ID}, optionally followed by '# reason'")
         reason = found["reason"] or ""
         where = f"{path} line {number}"
         revoked.setdefault(id_key(found["id"]), f"{reason} ({where})" if reason else f"listed in {where}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,9 +17,11 @@ import typer
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import CloudImagesError
 from ..ims.image import format_time
+from ..outdated.ignores import IgnoreList, read_ignore_file
 from ..outdated.report import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
 from ..outdated.states import (
     IMAGE_KEYS,
@@ -76,6 +79,15 @@ def outdated(
     min_age: MinAgeOption = None,
     exclude_id: ExcludeIdOption = None,
     exclude_file: ExcludeFileOption = None,
+    ignore_file: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Findings to accept for now: an image ID, Terraform address or Pulumi URN a line, then 'until "
+            "YYYY-MM-DD' and '# reason' (optional); reported, marked, never failing.",
+            show_default=False,
+        ),
+    ] = None,
     image_key: Annotated[
         list[str] | None,
         typer.Option(
@@ -111,11 +123,13 @@ def outdated(
                                             "cloudimages outdated -)")  # fmt: skip
         keys = IMAGE_KEYS.adding(image_key or ())
         documents = [_read(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
-        report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx)))
+        ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
+        report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx))).ignoring(ignores)
     except CloudImagesError as exc:
         raise fail(exc) from None
     _show(report, output or _default_format())
     _note_empty(documents, keys)
+    _note_expired(ignores, report)
     _note_skipped(report)
     _note_held_back(report, min_age)
     _note_without_project(report)
@@ -152,19 +166,46 @@ def _show(report: OutdatedReport, fmt: ReportFormat) -> None:
 
 
 def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
+    """A finding's cells, as plain text cut to `_CELL` characters: a name, a reason or a path comes from files
+    and from other tenants' images, so it is never trusted to be short or free of control characters."""
     image, newest = report.image, report.newest
     age = report.age_days(outdated.checked_at)
     first = str(report.where[0]) if report.where else ""
     more = f" +{len(report.where) - 1} more" if len(report.where) > 1 else ""
     newest_text = f"{newest.id} ({newest.name}{', an older build' if report.newest_is_older else ''})" if newest else ""
-    return [report.status, report.reason or "", report.image_id, image.name or "" if image else "",
-            "" if age is None else str(age), newest_text, str(len(report.where)), first + more]  # fmt: skip
+    status = f"{report.status} (ignored)" if report.ignored else report.status
+    reason = "; ".join(text for text in (report.reason, report.ignored and f"ignored: {report.ignored}") if text)
+    changes = ", ".join(f"{key} {_value(c['from'])} → {_value(c['to'])}" for key, c in report.changes.items())
+    cells = [status, reason, report.image_id, image.name or "" if image else "", "" if age is None else str(age),
+             newest_text, changes, str(len(report.where)), first + more]  # fmt: skip
+    return [_plain(cell) for cell in cells]
+
+
+def _value(value: object) -> str:
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+_CELL = 200  # characters of a cell
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")  # escapes (ANSI colours, cursor moves), line breaks, tabs
+
+
+def _plain(text: str) -> str:
+    text = _CONTROL.sub(" ", text)
+    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
 
 
 # "Replace with": the newest image the guards allow (`newest_id`), which for a revoked or withdrawn image may be an
-# older build than the one in use.
-_COLUMNS = ("Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Refs", "Where")
+# older build than the one in use. "Changes": what differs between the image and that one.
+_COLUMNS = ("Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Changes", "Refs", "Where")
 _ID_COLUMN = _COLUMNS.index("Image ID")
+# What Markdown or the HTML a pull request renders could read in a cell: escaped, so that a name or a reason from
+# another tenant's image shows as text, never as a link, an image, HTML or a broken table.
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _markdown_cell(text: str) -> str:
+    return "".join(_HTML.get(c, c) for c in _MARKDOWN.sub(r"\\\1", text))
 
 
 def _table(report: OutdatedReport) -> Table:
@@ -172,7 +213,7 @@ def _table(report: OutdatedReport) -> Table:
     for title in _COLUMNS:
         table.add_column(title, overflow="fold", no_wrap=title == "Image ID")
     for image in report.images:
-        table.add_row(*_row(image, report))
+        table.add_row(*(Text(cell) for cell in _row(image, report)))  # text as it is: never read as rich markup
     return table
 
 
@@ -180,8 +221,8 @@ def markdown(report: OutdatedReport) -> str:
     """The report as a Markdown table (for a pull request or `$GITHUB_STEP_SUMMARY`)."""
     lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for image in report.images:
-        cells = [cell.replace("|", "\\|") for cell in _row(image, report)]
-        cells[_ID_COLUMN] = f"`{cells[_ID_COLUMN]}`"
+        cells = [_markdown_cell(cell) for cell in _row(image, report)]
+        cells[_ID_COLUMN] = f"`{image.image_id}`"  # an ID: nothing to escape in a code span
         lines.append("| " + " | ".join(cells) + " |")
     if not report.images:
         lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))
@@ -203,6 +244,12 @@ def _note_without_project(report: OutdatedReport) -> None:
     if report.without_project and any(image.status == "gone" for image in report.images):
         tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
              f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
+
+
+def _note_expired(ignores: IgnoreList, report: OutdatedReport) -> None:
+    """Lines of the ignore list past their date: they no longer apply, which a team wants to hear of."""
+    for entry in ignores.expired(report.checked_at.date()):
+        tell(f"note: {entry.where}: {entry.target} was ignored until {entry.until}: no longer ignored")
 
 
 def _note_empty(documents: list[StateDocument], keys: ImageKeys) -> None:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
@@ -41,6 +41,7 @@ from ..ims.client import AsyncImsClient
 from ..ims.image import IMAGE_ID, Image, format_time, id_key
 from ..ims.query import PLATFORMS, ImageQuery, ImageType
 from ..ims.settings import ConnectionOptions, Settings
+from .ignores import IgnoreList, read_ignore_file
 from .states import IMAGE_KEYS, ImageKeys, Reference, Skipped, StateDocument, StateFileError, Where, read_state
 
 Status = Literal["current", "outdated", "withdrawn", "gone", "revoked"]
@@ -84,6 +85,7 @@ class ImageReport:
     reason: str | None = None
     held_back: tuple[Image, ...] = ()  # newer images the soak time keeps from being offered, newest first
     next_eligible_at: datetime | None = None  # when the first of them may be offered
+    ignored: str | None = None  # why the ignore list accepts this finding: reported, never failing
 
     @property
     def changes(self) -> dict[str, dict[str, Any]]:
@@ -122,6 +124,7 @@ class ImageReport:
             "changes": self.changes,
             "references": len(self.where),
             "where": [{"file": w.file, "resource": w.resource, "path": w.path} for w in self.where],
+            "ignored": self.ignored,
         }
 
 
@@ -138,11 +141,20 @@ class OutdatedReport:
     without_project: bool = False
 
     def failing(self, fail_on: FailOn = "outdated") -> list[ImageReport]:
-        """The images whose status is `fail_on` or worse (none for `never`)."""
+        """The images whose status is `fail_on` or worse (none for `never`), but those the ignore list accepts."""
         if fail_on == "never":
             return []
         worst = STATUSES.index(fail_on)
-        return [report for report in self.images if STATUSES.index(report.status) >= worst]
+        return [r for r in self.images if STATUSES.index(r.status) >= worst and r.ignored is None]
+
+    def ignoring(self, ignores: IgnoreList, today: date | None = None) -> OutdatedReport:
+        """The report with the findings of the ignore list marked (a current image is never marked)."""
+        day = today or self.checked_at.date()
+        marked = tuple(
+            replace(r, ignored=ignores.reason(r.image_id, r.where, day)) if r.status != "current" else r
+            for r in self.images
+        )
+        return replace(self, images=marked)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [report.to_json(self.checked_at) for report in self.images]
@@ -188,6 +200,7 @@ def find_outdated(
     min_age: str | int | None = None,
     exclude_ids: Sequence[str] | None = None,
     exclude_file: str | None = None,
+    ignore_file: str | None = None,
     image_keys: Iterable[str] = (),
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
@@ -200,7 +213,8 @@ def find_outdated(
     `stack.export_stack()` returns. The guards, as for `get_images`: an image in `exclude_ids` or `exclude_file` is
     reported `revoked` (with the file's reason) and never offered as the newest, nor is one younger than `min_age`
     (`"7d"`, `"36h"`, `"90m"`, or whole days). Image IDs are read under `image_id`, `imageId` and (image IDs only)
-    `image`, and under `image_keys`. Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
+    `image`, and under `image_keys`. The findings of `ignore_file` are marked (`ignored`) and never fail.
+    Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
 
     ```python
     report = find_outdated([stack.export_stack(), Path("infra/terraform.tfstate")], region="cn-north-4")
@@ -212,8 +226,10 @@ def find_outdated(
     for a bad guard, before any request.
     """
     guards = offer_guards(min_age=min_age, exclude_ids=exclude_ids, exclude_file=exclude_file)
+    ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
     states = read_documents(documents, IMAGE_KEYS.adding(image_keys))
-    return asyncio.run(afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, **options))
+    report = asyncio.run(afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, **options))
+    return report.ignoring(ignores)
 
 
 def offer_guards(

@@ -33,6 +33,7 @@ from itertools import chain
 from typing import Any, BinaryIO, Literal
 
 from ..choice.arguments import ARGUMENT_NAMES, argument_name
+from ..choice.listfile import start_of
 from ..errors import CloudImagesError, shown
 from ..ims.image import IMAGE_ID, id_key
 from ..ims.query import is_filter_name
@@ -197,7 +198,8 @@ def _read_ids(text: str, name: str) -> StateDocument:
         if not value:
             continue
         if not IMAGE_ID.fullmatch(value):
-            raise StateFileError(name, f"line {number}: {shown(value)} is not an image ID{_hint(value)}{_FORMATS}")
+            # Never the line itself: a file given by mistake (`.env`) may hold a secret.
+            raise StateFileError(name, f"line {number}{start_of(value)} is not an image ID{_hint(value)}{_FORMATS}")
         document.references.append(Reference(id_key(value), Where(name, None, f"line {number}")))
     return document
 
