@@ -356,3 +356,39 @@ def test_cli_and_outdated_agree_on_an_upper_case_revoked_id(emulator: Emulator, 
     state.write_text(f"{GOLD_2['id']}\n")
     report = cli(emulator, "outdated", str(state), "--exclude-id", upper, "-o", "json")
     assert report.exit_code == 1 and json.loads(report.stdout)[0]["status"] == "revoked"
+
+
+# --- Marketplace images: only when asked for by imagetype='market' or an id ------------------------------------
+
+
+MARKET = _image("mkt-on", timedelta(hours=6), name=GOLD_2["name"], __imagetype="market", protected=False,
+                __productcode="00301-UBUNTU", owner="market-vendor-0001", visibility="public")  # fmt: skip
+
+
+@pytest.fixture
+def with_market() -> Iterator[Emulator]:
+    data = guarded_data()
+    data["images"].append(MARKET)
+    with Emulator(Catalog.from_data(data, "with a Marketplace image")) as emu:
+        start_engine(config={"cloudimages:endpoint": emu.url, "cloudimages:projectId": PROJECT_A})
+        yield emu
+        forget()
+
+
+def test_visibility_public_or_an_owner_lists_marketplace_images_but_never_chooses_them(with_market: Emulator) -> None:
+    """Terraform configurations often say `visibility = "public"`: the service lists Marketplace images as public
+    too, and a newer one must not win the gold image's lookup."""
+    for sources in ({"visibility": "public"}, {"owner": TEMPLATE["owner"]}, {}):
+        result = get_images(**FILTERS, **sources)
+        assert result.id == GOLD_2["id"], sources
+    # By name: the lookalike Marketplace image is no second match.
+    assert get_images(platform="Ubuntu", name=GOLD_2["name"], visibility="public").id == GOLD_2["id"]
+    assert get_images(**FILTERS, imagetype="market").id == MARKET["id"]
+    assert get_images(id=MARKET["id"]).id == MARKET["id"]
+
+
+def test_the_note_says_a_marketplace_image_was_left_out_and_how_to_ask(with_market: Emulator) -> None:
+    done = runner.invoke(app, ["get", "--endpoint", with_market.url, "--project-id", PROJECT_A, *ARGS,
+                               "--visibility", "public"])  # fmt: skip
+    assert done.stdout.split() == [GOLD_2["id"]]
+    assert "a Marketplace image" in done.stderr and "--imagetype='market'" in done.stderr

@@ -166,9 +166,9 @@ def left_out_lines(guards: Guards, left: list[LeftOut], min_age: str | None) -> 
         kinds = {out.image.imagetype for out in untrusted}
         ways = [way for kind, way in _OPT_IN.items() if kind in kinds] or list(_OPT_IN.values())
         lines.append(
-            f"Left out {_count(untrusted, 'image')} from sources not chosen by default (unless imagetype, "
-            f"visibility, owner, member_status or id is set, only public images and private images of the project "
-            f"are chosen), e.g. "
+            f"Left out {_count(untrusted, 'image')} from sources not chosen by default (only public images and "
+            f"images of the project are chosen unless imagetype, visibility, owner, member_status or id is set; "
+            f"Marketplace images only with imagetype='market' or an id), e.g. "
             f"{label(untrusted[0].image)}, {untrusted[0].detail}: to consider them, set {' or '.join(ways)}."
         )
     held = [out for out in left if out.reason == "too new"]

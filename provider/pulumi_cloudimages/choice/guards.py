@@ -19,9 +19,10 @@ from ..ims.query import ImageQuery
 
 # Setting any of these says which sources to look at; without them only trusted ones are chosen.
 SOURCE_FILTERS = ("imagetype", "visibility", "owner", "member_status", "id")
-# Chosen only when asked for: images shared by other tenants, and Marketplace ones. Public (gold) images and
-# the project's own (private, or shared out by it: the API lists those as shared too) are trusted; so is an
-# image whose listing says neither.
+# Chosen only when asked for: images shared by other tenants (any source filter asks), and Marketplace ones (only
+# imagetype='market' or an explicit id asks: `visibility=public`, as Terraform configurations often say, or an
+# owner, lists them too, but chooses none). Public (gold) images and the project's own (private, or shared out by
+# it: the API lists those as shared too) are trusted; so is an image whose listing says neither.
 UNTRUSTED_TYPES = frozenset({"shared", "market"})
 _DURATION = re.compile(r"^(?P<count>\d{1,6})(?P<unit>[dhm]?)$")  # no unit: days
 _UNITS = {"": "days", "d": "days", "h": "hours", "m": "minutes"}
@@ -61,19 +62,25 @@ class Guards:
     revoked: dict[str, str]
     trusted_only: bool
     own_project: str | None = None  # the caller's project: its images are its own, even those it shares out
+    market: bool = False  # Marketplace images asked for
 
     @staticmethod
     def trusted_only_for(query: ImageQuery) -> bool:
         return all(getattr(query, name) is None for name in SOURCE_FILTERS)
+
+    @staticmethod
+    def market_for(query: ImageQuery) -> bool:
+        return query.imagetype == "market" or query.id is not None
 
     def left_out(self, image: Image) -> LeftOut | None:
         """None for a candidate; else what leaves `image` out."""
         if image.is_offshelved:
             return LeftOut(image, "untrusted", "off the shelf in the Marketplace")
         mine = self.own_project is not None and image.owner == self.own_project
+        if image.imagetype == "market" and not self.market and not mine:
+            return LeftOut(image, "untrusted", "a Marketplace image")
         if self.trusted_only and not mine and (image.imagetype in UNTRUSTED_TYPES or image.visibility == "shared"):
-            shared = image.imagetype == "shared" or image.visibility == "shared"
-            return LeftOut(image, "untrusted", f"shared by project {image.owner}" if shared else "a Marketplace image")
+            return LeftOut(image, "untrusted", f"shared by project {image.owner}")
         if id_key(image.id or "") in self.revoked:
             return LeftOut(image, "revoked", self.revoked[id_key(image.id or "")])
         if self.min_age is not None and not self.old_enough(image):

@@ -234,7 +234,8 @@ def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[
     pattern = compile_name_regex(selection.name_regex) if selection.name_regex is not None else None
     trusted_only = Guards.trusted_only_for(query)
     soak, revoked = selection.soak(), selection.revoked()
-    guards = Guards(datetime.now(timezone.utc), soak, revoked, trusted_only, own_project() if trusted_only else None)
+    own = own_project() if trusted_only else None
+    guards = Guards(datetime.now(timezone.utc), soak, revoked, trusted_only, own, market=Guards.market_for(query))
 
     def named(image: Image) -> bool:
         return pattern is None or name_matches(pattern, image.name)

@@ -288,7 +288,7 @@ async def afind_outdated(
     settings = settings or Settings.resolve(**options)
     guards = guards or Selection()
     revoked = guards.revoked()
-    offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False)
+    offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False, market=True)
     references: dict[str, list[Reference]] = {}
     for document in documents:
         for reference in document.references:
