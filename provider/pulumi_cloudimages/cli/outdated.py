@@ -19,6 +19,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..choice.lineage import FAMILY_KEY
 from ..errors import CloudImagesError
 from ..ims.image import format_time
 from ..outdated.ignores import IgnoreList, read_ignore_file
@@ -88,6 +89,14 @@ def outdated(
             show_default=False,
         ),
     ] = None,
+    family_key: Annotated[
+        str,
+        typer.Option(
+            metavar="KEY",
+            help="The tag key of image families: an image tagged KEY.NAME is succeeded by the newest image of the "
+            "family NAME from the same owner.",
+        ),
+    ] = FAMILY_KEY,
     image_key: Annotated[
         list[str] | None,
         typer.Option(
@@ -124,7 +133,8 @@ def outdated(
         keys = IMAGE_KEYS.adding(image_key or ())
         documents = [_read(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
         ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
-        report = asyncio.run(afind_outdated(documents, guards=guards, settings=target.settings(ctx))).ignoring(ignores)
+        found = afind_outdated(documents, guards=guards, settings=target.settings(ctx), family_key=family_key)
+        report = asyncio.run(found).ignoring(ignores)
     except CloudImagesError as exc:
         raise fail(exc) from None
     _show(report, output or _default_format())

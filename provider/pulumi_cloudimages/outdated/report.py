@@ -22,7 +22,6 @@ listing holds is settled with it. Only the referenced images and the newest imag
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -33,13 +32,14 @@ from typing_extensions import Unpack
 
 from ..choice.arguments import split_arguments
 from ..choice.guards import Guards
+from ..choice.lineage import FAMILY_KEY, Lineage, architecture
 from ..choice.lookup import alookup
 from ..choice.orders import CHOSEN_STATUS, created_later, withdrawal
 from ..choice.selection import ORDERS, Selection
 from ..errors import InvalidQueryError, NoMatchError, shown
 from ..ims.client import AsyncImsClient
 from ..ims.image import IMAGE_ID, Image, format_time, id_key
-from ..ims.query import PLATFORMS, ImageQuery, ImageType
+from ..ims.query import ImageQuery
 from ..ims.settings import ConnectionOptions, Settings
 from .ignores import IgnoreList, read_ignore_file
 from .states import IMAGE_KEYS, ImageKeys, Reference, Skipped, StateDocument, StateFileError, Where, read_state
@@ -47,7 +47,7 @@ from .states import IMAGE_KEYS, ImageKeys, Reference, Skipped, StateDocument, St
 Status = Literal["current", "outdated", "withdrawn", "gone", "revoked"]
 STATUSES: tuple[Status, ...] = get_args(Status)  # in order of severity: each is worse than those before it
 FailOn = Literal["outdated", "withdrawn", "gone", "revoked", "never"]
-Rule = Literal["pinned", "lineage"]
+Rule = Literal["pinned", "family", "lineage"]
 CONCURRENCY = 16
 # Why an image in use is `gone`: the service shows it no more; or, asked with no project, it may never have shown it.
 GONE = "not visible to this project any more"
@@ -56,7 +56,6 @@ GONE_WITHOUT_PROJECT = "not visible without a project ID (only public images are
 # What `changes` compares between an image and the newest, by wire name (every `__support_*` flag as well).
 _COMPARED = ("__os_version", "__os_bit", "__platform", "min_ram", "min_disk", "virtual_env_type", "hw_firmware_type",
              "disk_format", "__support_agent_list")  # fmt: skip
-_DIGITS = re.compile(r"\d+")
 
 
 class Export(Protocol):
@@ -160,40 +159,6 @@ class OutdatedReport:
         return [report.to_json(self.checked_at) for report in self.images]
 
 
-@dataclass(frozen=True)
-class Lineage:
-    """The images that are builds of one another: the `lineage` rule."""
-
-    imagetype: str | None
-    platform: str | None
-    os_version: str | None
-    architecture: str
-    owner: str | None  # for private and shared images only
-    name_pattern: str  # the name with each run of digits written #
-
-    @classmethod
-    def of(cls, image: Image) -> Lineage:
-        owned = image.imagetype in ("private", "shared")
-        return cls(image.imagetype, image.platform, image.os_version, _architecture(image),
-                   image.owner if owned else None, _DIGITS.sub("#", image.name or ""))  # fmt: skip
-
-    def listing(self) -> ImageQuery:
-        """A listing that holds the whole lineage (and others): the name and OS version are checked here."""
-        filters: dict[str, Any] = {"architecture": self.architecture}
-        if self.imagetype in get_args(ImageType):
-            filters["imagetype"] = self.imagetype
-        if self.platform in PLATFORMS:
-            filters["platform"] = self.platform
-        if self.owner:
-            filters["owner"] = self.owner
-        return ImageQuery.model_validate(filters)
-
-    def describe(self) -> dict[str, Any]:
-        described = {"__imagetype": self.imagetype, "__platform": self.platform, "__os_version": self.os_version,
-                     "architecture": self.architecture, "name_pattern": self.name_pattern}  # fmt: skip
-        return {**described, "owner": self.owner} if self.owner else described
-
-
 def find_outdated(
     documents: Iterable[Document],
     *,
@@ -202,6 +167,7 @@ def find_outdated(
     exclude_file: str | None = None,
     ignore_file: str | None = None,
     image_keys: Iterable[str] = (),
+    family_key: str = FAMILY_KEY,
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
     **options: Unpack[ConnectionOptions],
@@ -213,7 +179,8 @@ def find_outdated(
     `stack.export_stack()` returns. The guards, as for `get_images`: an image in `exclude_ids` or `exclude_file` is
     reported `revoked` (with the file's reason) and never offered as the newest, nor is one younger than `min_age`
     (`"7d"`, `"36h"`, `"90m"`, or whole days). Image IDs are read under `image_id`, `imageId` and (image IDs only)
-    `image`, and under `image_keys`. The findings of `ignore_file` are marked (`ignored`) and never fail.
+    `image`, and under `image_keys`. The findings of `ignore_file` are marked (`ignored`) and never fail. An image
+    tagged `<family_key>.<name>` is succeeded by the newest of its family (see `choice/lineage.py`).
     Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
 
     ```python
@@ -228,7 +195,9 @@ def find_outdated(
     guards = offer_guards(min_age=min_age, exclude_ids=exclude_ids, exclude_file=exclude_file)
     ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
     states = read_documents(documents, IMAGE_KEYS.adding(image_keys))
-    report = asyncio.run(afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, **options))
+    found = afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, family_key=family_key,
+                           **options)  # fmt: skip
+    report = asyncio.run(found)
     return report.ignoring(ignores)
 
 
@@ -279,6 +248,7 @@ async def afind_outdated(
     guards: Selection | None = None,
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
+    family_key: str = FAMILY_KEY,
     **options: Unpack[ConnectionOptions],
 ) -> OutdatedReport:
     """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
@@ -296,7 +266,7 @@ async def afind_outdated(
     skipped = [item for document in documents for item in document.skipped]
     pins, skipped_pins = _pin_lookups(references, guards, revoked)
     async with AsyncImsClient(settings=settings) as client:
-        catalog = _Catalog(client, set(references), offer, concurrency)
+        catalog = _Catalog(client, set(references), offer, concurrency, family_key)
         _, latest = await asyncio.gather(
             catalog.settle(), asyncio.gather(*(catalog.newest_match(q, s, settings) for q, s in pins.values()))
         )
@@ -348,8 +318,10 @@ class _Catalog:
     """What the service says about the referenced images, kept small: the images themselves, and the newest
     image of each lineage that may be offered (active, on the shelf, not revoked)."""
 
-    def __init__(self, client: AsyncImsClient, wanted: set[str], offer: Guards, concurrency: int) -> None:
-        self.client, self.wanted, self.offer = client, wanted, offer
+    def __init__(
+        self, client: AsyncImsClient, wanted: set[str], offer: Guards, concurrency: int, family_key: str = FAMILY_KEY
+    ) -> None:
+        self.client, self.wanted, self.offer, self.family_key = client, wanted, offer, family_key
         self.concurrency, self.limit = concurrency, asyncio.Semaphore(concurrency)
         self.found: dict[str, Image] = {}
         self.newest: dict[Lineage, Image] = {}
@@ -357,11 +329,14 @@ class _Catalog:
         self._asked: set[str] = set()
         self._listed: set[tuple[tuple[str, str], ...]] = set()
 
+    def lineage(self, image: Image) -> Lineage:
+        return Lineage.of(image, self.family_key)
+
     async def settle(self) -> None:
         while True:
             listings = {}
             for image in self.found.values():
-                query = Lineage.of(image).listing()
+                query = self.lineage(image).listing()
                 key = tuple(query.to_params())
                 if key not in self._listed:
                     listings[key] = query
@@ -388,12 +363,12 @@ class _Catalog:
             return
         left_out = self.offer.left_out(image)
         if left_out is None:
-            lineage = Lineage.of(image)
+            lineage = self.lineage(image)
             best = self.newest.get(lineage)
             if best is None or ORDERS["created"](image) < ORDERS["created"](best):
                 self.newest[lineage] = image
         elif left_out.reason == "too new" and image.id:
-            self.held.setdefault(Lineage.of(image), {})[image.id] = image
+            self.held.setdefault(self.lineage(image), {})[image.id] = image
 
     async def newest_match(
         self, query: ImageQuery, selection: Selection, settings: Settings
@@ -429,7 +404,8 @@ def _judge(
         lineage = {**query.model_dump(mode="json", by_alias=True, exclude_none=True),
                    **selection.model_dump(exclude_defaults=True)}  # fmt: skip
     elif image is not None:
-        rule, of = "lineage", Lineage.of(image)
+        of = catalog.lineage(image)
+        rule = "family" if of.family is not None else "lineage"
         lineage, candidate, held = of.describe(), catalog.newest.get(of), catalog.held.get(of, {}).values()
     # Held back: what would be offered but for the soak time, if newer than the image in use.
     held_back = tuple(sorted((h for h in held if h.id != image_id and (image is None or created_later(h, image))),
@@ -453,15 +429,11 @@ def _judge(
                        min(times) if times else None)  # fmt: skip
 
 
-def _architecture(image: Image) -> str:
-    return "arm" if image.support_arm else "x86"  # as the service's `architecture` filter reads it
-
-
 def _compared(image: Image) -> dict[str, Any]:
     wire = image.to_wire()
     values = {key: wire.get(key) for key in _COMPARED}
     values.update((key, value) for key, value in wire.items() if key.startswith("__support_"))
-    values["architecture"] = _architecture(image)
+    values["architecture"] = architecture(image)
     return {key: value for key, value in values.items() if value is not None}
 
 
