@@ -170,6 +170,18 @@ def test_a_bad_min_age_is_refused_naming_it_before_any_request(engine: Emulator,
     with pytest.raises(GetImagesError, match=r"min_age=.*: (expected a number of days \(7\), or|at most 3650 days)"):
         get_images(**FILTERS, min_age=value)
     assert engine.requests == []
+    with pytest.raises(GetImagesError, match=r"Held back 3 newer images by min_age='1000000m'"):
+        get_images(**FILTERS, min_age="1000000m")  # 694 days: seven digits, in range, applied
+
+
+@pytest.mark.parametrize(("value", "why"), [("10000000m", "at most 3650 days"),
+                                            ("99999999999999999999d", "at most 3650 days"),
+                                            ("\u0667d", "expected a number of days")])  # fmt: skip
+def test_a_min_age_out_of_range_says_so_and_other_digits_are_refused(engine: Emulator, value: str, why: str) -> None:
+    """`10000000m` is well formed but too long (not "malformed"); an Arabic-Indic seven is no number here."""
+    with pytest.raises(GetImagesError, match=f"min_age=.*: {why}"):
+        get_images(**FILTERS, min_age=value)
+    assert engine.requests == []
 
 
 def test_exclude_ids_never_chooses_them_and_says_which_would_have_won(engine: Emulator) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine_rpc import clean_environment
+from pulumi_cloudimages import find_outdated
 from pulumi_cloudimages.emulator import Emulator
+from pulumi_cloudimages.outdated.states import StateFileError
 
 COMMAND = [sys.executable, "-m", "pulumi_cloudimages.cli", "outdated"]
 NOWHERE = "http://127.0.0.1:9"  # nothing listens: bad input is refused before any request
@@ -92,3 +94,35 @@ def test_a_document_without_any_image_is_said_on_stderr(tmp_path: Path) -> None:
         done = outdated(str(empty), "-o", "json", endpoint=emulator.url)
     assert done.returncode == 0 and done.stdout.strip() == "[]"
     assert "note: network.json" not in done.stderr and f"note: {empty}: no image ID found" in done.stderr
+
+
+def test_version_true_is_no_pulumi_export_version(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text('{"version": true, "deployment": {"resources": []}}')
+    refused(outdated(str(export)), "export.json", "a Pulumi export of version True: versions 1 to 3 are read")
+
+
+def test_a_path_given_as_text_to_find_outdated_says_to_pass_a_path() -> None:
+    with pytest.raises(StateFileError, match=r"'terraform.tfstate' is text, not a file to read: pass "
+                                             r"pathlib.Path\('terraform.tfstate'\)"):  # fmt: skip
+        find_outdated(["terraform.tfstate"], endpoint=NOWHERE)
+    with pytest.raises(StateFileError, match="expected a list of documents"):
+        find_outdated(Path("terraform.tfstate"), endpoint=NOWHERE)  # type: ignore[arg-type]
+
+
+def test_a_pins_relative_exclude_file_keeps_its_min_age(tmp_path: Path) -> None:
+    """The file is relative to the program's folder, which the state does not record: the pin's other arguments
+    still decide (its filters and min_age), without that file, and a note says so."""
+    pinned = {"urn": "urn:pulumi:prod::web::pulumi-python:dynamic/cloudimages:PinnedImage::ubuntu",
+              "type": "pulumi-python:dynamic/cloudimages:PinnedImage",
+              "outputs": {"image_id": "87c08afe-80fc-52f2-abe6-f0cf30e5b09e", "pinned_at": "2024-02-01T00:00:00Z",
+                          "upgrade_available": False, "imagetype": "gold", "platform": "Ubuntu",
+                          "name_regex": "^Ubuntu 22\\.04 server", "most_recent": True, "min_age": "3650d",
+                          "exclude_file": "revoked-images.txt"}}  # fmt: skip
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"version": 3, "deployment": {"resources": [pinned]}}))
+    with Emulator() as emulator:
+        done = outdated(str(export), "-o", "json", endpoint=emulator.url)
+    [row] = json.loads(done.stdout)
+    assert (row["rule"], row["status"], row["lineage"]["min_age"]) == ("pinned", "current", "3650d"), row
+    assert "exclude_file 'revoked-images.txt' not readable from here" in done.stderr  # before: judged by lineage

@@ -24,7 +24,7 @@ SOURCE_FILTERS = ("imagetype", "visibility", "owner", "member_status", "id")
 # owner, lists them too, but chooses none). Public (gold) images and the project's own (private, or shared out by
 # it: the API lists those as shared too) are trusted; so is an image whose listing says neither.
 UNTRUSTED_TYPES = frozenset({"shared", "market"})
-_DURATION = re.compile(r"^(?P<count>\d{1,6})(?P<unit>[dhm]?)$")  # no unit: days
+_DURATION = re.compile(r"^(?P<count>[0-9]+)(?P<unit>[dhm]?)$")  # no unit: days; ASCII digits only
 _UNITS = {"": "days", "d": "days", "h": "hours", "m": "minutes"}
 MAX_MIN_AGE = timedelta(days=3650)
 DURATION_FORMS = "a number of days (7), or a number and a unit: '7d', '36h', '90m'"
@@ -38,7 +38,10 @@ def parse_duration(text: str) -> timedelta:
     found = _DURATION.match(text.strip())
     if found is None:
         raise ValueError(f"expected {DURATION_FORMS}")
-    age = timedelta(**{_UNITS[found["unit"]]: int(found["count"])})
+    count = int(found["count"])
+    if count > MAX_MIN_AGE / timedelta(**{_UNITS[found["unit"]]: 1}):  # before timedelta, which overflows
+        raise ValueError(f"at most {MAX_MIN_AGE.days} days")
+    age = timedelta(**{_UNITS[found["unit"]]: count})
     if age > MAX_MIN_AGE:
         raise ValueError(f"at most {MAX_MIN_AGE.days} days")
     return age

@@ -299,11 +299,21 @@ def _pin_lookups(
         key = _pin_key(reference)
         if key in pins:
             continue
+        pin = dict(reference.pin or {})
         try:
-            query, selection, _overrides = split_arguments(reference.pin or {}, stored=True)  # settings: the caller's
-        except InvalidQueryError as exc:  # a value this version refuses: the lineage decides instead
-            skipped.append(Skipped(reference.where, f"PinnedImage arguments not usable ({exc}): judged by lineage"))
-            continue
+            query, selection, _overrides = split_arguments(pin, stored=True)  # settings: the caller's
+        except InvalidQueryError as exc:
+            if "exclude_file" in exc.names and pin.get("exclude_file") is not None:
+                # Relative to the program's folder, which a state does not record: the pin's other arguments
+                # (its filters, its min_age) still decide, without that file's revocations.
+                why = f"PinnedImage exclude_file {pin.pop('exclude_file')!r} not readable from here: not applied"
+                skipped.append(Skipped(reference.where, why))
+            try:
+                query, selection, _overrides = split_arguments(pin, stored=True)
+            except InvalidQueryError as exc:  # a value this version refuses: the lineage decides instead
+                why = f"PinnedImage arguments not usable ({exc}): judged by lineage"
+                skipped.append(Skipped(reference.where, why))
+                continue
         update: dict[str, Any] = {"most_recent": True}
         if revoked:
             update["exclude_ids"] = sorted({*(selection.exclude_ids or ()), *revoked})

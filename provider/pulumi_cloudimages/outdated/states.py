@@ -228,7 +228,7 @@ def _read_json(document: Mapping[str, Any], name: str, keys: ImageKeys) -> State
 
 def _read_pulumi(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     version = document.get("version")
-    if version not in _PULUMI_VERSIONS:
+    if type(version) is not int or version not in _PULUMI_VERSIONS:  # `true` is no version 1
         raise StateFileError(name, f"a Pulumi export of version {shown(version)}: versions 1 to 3 are read")
     deployment = _object(document["deployment"], name, "deployment")
     found = StateDocument(name, "pulumi")
