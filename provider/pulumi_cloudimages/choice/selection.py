@@ -29,6 +29,7 @@ from ..ims.inputs import checked, refusal
 from ..ims.query import LISTING_ONLY, ImageQuery
 from .explain import SHOWN, ambiguous, left_out_lines, no_match, pin_lost, probes
 from .guards import DURATION_FORMS, Guards, LeftOut, parse_duration
+from .lineage import FAMILY_KEY
 from .name_regex import compile_name_regex, name_matches
 from .orders import CHOSEN_STATUS, highest_version_first, newest_first
 from .revocations import LISTED, check_exclude_ids, read_exclude_file
@@ -86,6 +87,11 @@ class Selection(BaseModel):
         description="Soak time: consider only images created at least this long ago (by the service's "
         "created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back "
         "(held_back_ids, next_eligible_at).",
+    )
+    family: str | None = Field(
+        None,
+        description="An image family, as GCP's: the newest image tagged family.<name> (IMS tags are key.value), "
+        "so a team states which builds succeed one another; implies most_recent. Not with tag.",
     )
     exclude_ids: list[str] | None = Field(
         None, description="Image IDs never to choose (a revocation list); matches left out are in excluded."
@@ -219,6 +225,18 @@ def check_choosable(query: ImageQuery) -> None:
         )
 
 
+def _with_family(query: ImageQuery, selection: Selection) -> tuple[ImageQuery, Selection]:
+    """A family is a tag filter (`family=<name>`, as the service queries a tag) and the newest of its images."""
+    family = selection.family
+    if family is None:
+        return query, selection
+    if query.tag is not None:
+        why = f"a family is the tag {FAMILY_KEY}.{family}; give one of them"
+        raise InvalidQueryError(f"invalid selection: family={family!r} and tag={query.tag!r}: {why}",
+                                names=("family", "tag"))  # fmt: skip
+    return query.with_options(tag=f"{FAMILY_KEY}={family}"), selection.model_copy(update={"most_recent": True})
+
+
 def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[], str | None] = lambda: None) -> Flow:
     """Fetch what the selection needs, then choose; raises `NoMatchError` / `AmbiguousMatchError`.
 
@@ -228,6 +246,7 @@ def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[
     caller's project ID, keeps the images it shares out among its own: asked once the selection is known to
     be valid (it may ask IAM, and bad input is refused before any request)."""
     check_choosable(query)
+    query, selection = _with_family(query, selection)
     status_defaulted = query.status is None
     if status_defaulted:
         query = query.with_options(status=CHOSEN_STATUS)

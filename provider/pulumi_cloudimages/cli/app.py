@@ -138,12 +138,16 @@ def get(
     order_by: OrderByOption = "created",
     pinned_id: Annotated[str | None, typer.Option(help="Keep this image while it still matches.")] = None,
     return_all: Annotated[bool, typer.Option(help="Show every match in --order-by order; choose none.")] = False,
+    family: Annotated[
+        str | None,
+        typer.Option(metavar="<name>", help="The newest image tagged family.<name> (an image family, as GCP's)."),
+    ] = None,
     min_age: MinAgeOption = None,
     exclude_id: ExcludeIdOption = None,
     exclude_file: ExcludeFileOption = None,
     output: OutputOption = None,
 ) -> None:
-    """Choose one image exactly as get_images does: exactly one match, or --most-recent.
+    """Choose one image exactly as get_images does: exactly one match, or --most-recent, or the newest of --family.
 
     Example:
 
@@ -152,8 +156,8 @@ def get(
     """
     try:
         choice = _choose(ctx, target, filters, name_regex=name_regex, most_recent=most_recent, order_by=order_by,
-                         pinned_id=pinned_id, return_all=return_all, min_age=min_age, exclude_ids=exclude_id,
-                         exclude_file=exclude_file)  # fmt: skip
+                         pinned_id=pinned_id, return_all=return_all, family=family, min_age=min_age,
+                         exclude_ids=exclude_id, exclude_file=exclude_file)  # fmt: skip
         if choice.image is None:
             show_images(choice.images, output_format(output, out), out)
         else:

@@ -98,6 +98,8 @@ class GetImagesArgs(TypedDict, total=False):
     """Keep choosing this image while it still matches, even when a newer one appears; latest_id then shows the newest match, so moving to it is a deliberate change."""
     min_age: str | None
     """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    family: str | None
+    """An image family, as GCP's: the newest image tagged family.<name> (IMS tags are key.value), so a team states which builds succeed one another; implies most_recent. Not with tag."""
     exclude_ids: list[str] | None
     """Image IDs never to choose (a revocation list); matches left out are in excluded."""
     exclude_file: str | None
@@ -193,6 +195,8 @@ class GetImagesOutputArgs(TypedDict, total=False):
     """Keep choosing this image while it still matches, even when a newer one appears; latest_id then shows the newest match, so moving to it is a deliberate change."""
     min_age: pulumi.Input[str | None]
     """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    family: pulumi.Input[str | None]
+    """An image family, as GCP's: the newest image tagged family.<name> (IMS tags are key.value), so a team states which builds succeed one another; implies most_recent. Not with tag."""
     exclude_ids: pulumi.Input[list[str] | None]
     """Image IDs never to choose (a revocation list); matches left out are in excluded."""
     exclude_file: pulumi.Input[str | None]
@@ -282,6 +286,8 @@ class PinnedImageArgs(TypedDict, total=False):
     """created: newest creation time first (never update time); version: highest OS version, then name, read as versions (22.04.1 > 22.04, 7.10 > 7.9, SP3 > SP1; 64bit is not a version). Ties: newest, then name, then ID."""
     min_age: pulumi.Input[str | None]
     """Soak time: consider only images created at least this long ago (by the service's created_at, UTC): '7d', '36h', '90m', or whole days as a number. Newer matches are held back (held_back_ids, next_eligible_at)."""
+    family: pulumi.Input[str | None]
+    """An image family, as GCP's: the newest image tagged family.<name> (IMS tags are key.value), so a team states which builds succeed one another; implies most_recent. Not with tag."""
     exclude_ids: pulumi.Input[list[str] | None]
     """Image IDs never to choose (a revocation list); matches left out are in excluded."""
     exclude_file: pulumi.Input[str | None]
