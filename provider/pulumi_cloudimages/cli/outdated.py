@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..choice.lineage import FAMILY_KEY
-from ..errors import CloudImagesError
+from ..errors import CloudImagesError, InvalidQueryError
 from ..ims.image import format_time
 from ..outdated.ignores import IgnoreList, read_ignore_file
 from ..outdated.report import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
@@ -89,6 +89,22 @@ def outdated(
             show_default=False,
         ),
     ] = None,
+    region_endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="REGION=URL",
+            help="Ask the images a file records in REGION at URL (repeatable); other regions: the cloud's endpoint.",
+            show_default=False,
+        ),
+    ] = None,
+    region_project: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="REGION=PROJECT_ID",
+            help="The project to ask REGION with (repeatable; project IDs are per region); else found through IAM.",
+            show_default=False,
+        ),
+    ] = None,
     family_key: Annotated[
         str,
         typer.Option(
@@ -133,7 +149,10 @@ def outdated(
         keys = IMAGE_KEYS.adding(image_key or ())
         documents = [_read(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
         ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
-        found = afind_outdated(documents, guards=guards, settings=target.settings(ctx), family_key=family_key)
+        endpoints = _by_region("--region-endpoint", region_endpoint, "URL")
+        projects = _by_region("--region-project", region_project, "PROJECT_ID")
+        found = afind_outdated(documents, guards=guards, settings=target.settings(ctx), family_key=family_key,
+                               region_endpoints=endpoints, region_projects=projects)  # fmt: skip
         report = asyncio.run(found).ignoring(ignores)
     except CloudImagesError as exc:
         raise fail(exc) from None
@@ -254,6 +273,17 @@ def _note_without_project(report: OutdatedReport) -> None:
     if report.without_project and any(image.status == "gone" for image in report.images):
         tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
              f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
+
+
+def _by_region(option: str, given: list[str] | None, what: str) -> dict[str, str]:
+    """REGION=VALUE options as a map; a malformed one is bad input naming the option and the form."""
+    found: dict[str, str] = {}
+    for item in given or ():
+        region, sep, value = item.partition("=")
+        if not (sep and region.strip() and value.strip()):
+            raise InvalidQueryError(f"{option} {item!r}: expected REGION={what}, e.g. ap-southeast-1=...")
+        found[region.strip()] = value.strip()
+    return found
 
 
 def _note_expired(ignores: IgnoreList, report: OutdatedReport) -> None:

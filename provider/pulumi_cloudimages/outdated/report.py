@@ -85,6 +85,7 @@ class ImageReport:
     held_back: tuple[Image, ...] = ()  # newer images the soak time keeps from being offered, newest first
     next_eligible_at: datetime | None = None  # when the first of them may be offered
     ignored: str | None = None  # why the ignore list accepts this finding: reported, never failing
+    region: str | None = None  # the region it was asked of
 
     @property
     def changes(self) -> dict[str, dict[str, Any]]:
@@ -124,6 +125,7 @@ class ImageReport:
             "references": len(self.where),
             "where": [{"file": w.file, "resource": w.resource, "path": w.path} for w in self.where],
             "ignored": self.ignored,
+            "region": self.region,
         }
 
 
@@ -168,6 +170,8 @@ def find_outdated(
     ignore_file: str | None = None,
     image_keys: Iterable[str] = (),
     family_key: str = FAMILY_KEY,
+    region_endpoints: Mapping[str, str] | None = None,
+    region_projects: Mapping[str, str] | None = None,
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
     **options: Unpack[ConnectionOptions],
@@ -180,7 +184,9 @@ def find_outdated(
     reported `revoked` (with the file's reason) and never offered as the newest, nor is one younger than `min_age`
     (`"7d"`, `"36h"`, `"90m"`, or whole days). Image IDs are read under `image_id`, `imageId` and (image IDs only)
     `image`, and under `image_keys`. The findings of `ignore_file` are marked (`ignored`) and never fail. An image
-    tagged `<family_key>.<name>` is succeeded by the newest of its family (see `choice/lineage.py`).
+    tagged `<family_key>.<name>` is succeeded by the newest of its family (see `choice/lineage.py`). Each image
+    is asked of the region the file records for its resource (`region_endpoints` and `region_projects` point a
+    region at an endpoint and a project), else of the settings' region.
     Settings as for `ImsClient` (`region=`, `endpoint=`, ...).
 
     ```python
@@ -196,7 +202,7 @@ def find_outdated(
     ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
     states = read_documents(documents, IMAGE_KEYS.adding(image_keys))
     found = afind_outdated(states, guards=guards, settings=settings, concurrency=concurrency, family_key=family_key,
-                           **options)  # fmt: skip
+                           region_endpoints=region_endpoints, region_projects=region_projects, **options)  # fmt: skip
     report = asyncio.run(found)
     return report.ignoring(ignores)
 
@@ -249,6 +255,8 @@ async def afind_outdated(
     settings: Settings | None = None,
     concurrency: int = CONCURRENCY,
     family_key: str = FAMILY_KEY,
+    region_endpoints: Mapping[str, str] | None = None,
+    region_projects: Mapping[str, str] | None = None,
     **options: Unpack[ConnectionOptions],
 ) -> OutdatedReport:
     """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
@@ -259,11 +267,56 @@ async def afind_outdated(
     guards = guards or Selection()
     revoked = guards.revoked()
     offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False, market=True)
+    # Image IDs belong to one region: each is asked of the region the file records for it (else the default).
     references: dict[str, list[Reference]] = {}
     for document in documents:
         for reference in document.references:
             references.setdefault(reference.image_id, []).append(reference)
+    # Asked where each lives; images whose regions are asked at one place (one emulator) share its listings.
+    places: dict[tuple[str, str | None], tuple[Settings, dict[str, list[Reference]]]] = {}
+    for image_id, refs in references.items():  # the first region recorded for an image
+        region = next((r.region for r in refs if r.region is not None), None)
+        there = in_region(settings, region, region_endpoints or {}, region_projects or {})
+        places.setdefault((there.ims_endpoint(), there.project_id), (there, {}))[1][image_id] = refs
     skipped = [item for document in documents for item in document.skipped]
+    judged = await asyncio.gather(*(
+        _in_region(refs, there, guards, revoked, offer, concurrency, family_key) for there, refs in places.values()
+    ))  # fmt: skip
+    reports = [report for found, _, _ in judged for report in found]
+    reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
+    return OutdatedReport(tuple(reports), (*skipped, *(s for _, more, _ in judged for s in more)),
+                          tuple(d.name for d in documents), without_project=any(a for _, _, a in judged))  # fmt: skip
+
+
+def in_region(
+    settings: Settings, region: str | None, endpoints: Mapping[str, str], projects: Mapping[str, str]
+) -> Settings:
+    """The settings for asking `region`: the caller's for its own region (or when none is recorded); for another,
+    that region with the endpoint and project given for it (project IDs are per region), else the cloud's endpoint
+    of that region and the project found through IAM. A caller that names an endpoint and no region (one emulator,
+    one mirror) is asked of every region there."""
+    if region is None:
+        return settings
+    own = region == settings.region or settings.region is None
+    values = {name: getattr(settings, name) for name in type(settings).model_fields}
+    values.update(
+        region=region,
+        endpoint=endpoints.get(region, settings.endpoint if own else None),
+        project_id=projects.get(region, settings.project_id if own else None),
+    )
+    return Settings.model_validate(values)
+
+
+async def _in_region(
+    references: dict[str, list[Reference]],
+    settings: Settings,
+    guards: Selection,
+    revoked: Mapping[str, str],
+    offer: Guards,
+    concurrency: int,
+    family_key: str,
+) -> tuple[list[ImageReport], list[Skipped], bool]:
+    """The findings of the images of one region, what could not be looked up, and whether it was asked anonymously."""
     pins, skipped_pins = _pin_lookups(references, guards, revoked)
     async with AsyncImsClient(settings=settings) as client:
         catalog = _Catalog(client, set(references), offer, concurrency, family_key)
@@ -274,11 +327,10 @@ async def afind_outdated(
     # Unsigned requests that name no project (a local emulator) see public images only: say so of what is gone.
     anonymous = settings.access_key is None and settings.auth_token is None and settings.project_id is None
     gone = GONE_WITHOUT_PROJECT if anonymous else GONE
-    reports = [_judge(image_id, refs, catalog, pins, newest_of_pin, revoked, gone)
+    reports = [replace(_judge(image_id, refs, catalog, pins, newest_of_pin, revoked, gone),
+                       region=next((r.region for r in refs if r.region is not None), settings.region))
                for image_id, refs in references.items()]  # fmt: skip
-    reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
-    return OutdatedReport(tuple(reports), (*skipped, *skipped_pins), tuple(d.name for d in documents),
-                          without_project=anonymous)  # fmt: skip
+    return reports, skipped_pins, anonymous
 
 
 _PinKey = tuple[Any, ...]

@@ -100,6 +100,7 @@ class Reference:
     image_id: str
     where: Where
     pin: Mapping[str, Any] | None = None
+    region: str | None = None  # where the file records the resource to be (image IDs belong to one region)
 
 
 @dataclass(frozen=True)
@@ -232,12 +233,18 @@ def _read_pulumi(document: Mapping[str, Any], name: str, keys: ImageKeys) -> Sta
         raise StateFileError(name, f"a Pulumi export of version {shown(version)}: versions 1 to 3 are read")
     deployment = _object(document["deployment"], name, "deployment")
     found = StateDocument(name, "pulumi")
-    for index, resource in enumerate(_list(deployment.get("resources"), name, "deployment.resources")):
+    resources = _list(deployment.get("resources"), name, "deployment.resources")
+    # A provider resource's region (its inputs), by the reference its resources name it with: `URN::ID`.
+    providers = {f"{r.get('urn')}::{r.get('id')}": _region(r.get("inputs")) for r in resources
+                 if isinstance(r, Mapping) and str(r.get("type", "")).startswith("pulumi:providers:")}  # fmt: skip
+    for index, resource in enumerate(resources):
         resource = _object(resource, name, f"deployment.resources[{index}]")
         urn = resource.get("urn")
         if not isinstance(urn, str):
             raise StateFileError(name, f"deployment.resources[{index}] has no urn: not a Pulumi export")
         outputs, inputs = resource.get("outputs") or {}, resource.get("inputs") or {}
+        chosen = outputs.get("chosen_in") or outputs.get("chosenIn")  # where a PinnedImage was chosen
+        region = _region(chosen) or _region(outputs) or _region(inputs) or providers.get(str(resource.get("provider")))
         pin = _pin(str(resource.get("type", "")), outputs)
         secret = sorted(key for key, value in (pin or {}).items() if _is_secret(value))
         if secret:
@@ -246,14 +253,10 @@ def _read_pulumi(document: Mapping[str, Any], name: str, keys: ImageKeys) -> Sta
             pin = {}
         if pin is not None:
             key = "image_id" if "image_id" in outputs else "imageId"
-            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None)
+            _add_values(found, Where(name, urn, f"outputs.{key}"), outputs[key], pin or None, region=region)
             continue
-        _add_found(
-            found,
-            name,
-            urn,
-            chain(_under_image_keys(outputs, ("outputs",), keys), _under_image_keys(inputs, ("inputs",), keys)),
-        )
+        under = chain(_under_image_keys(outputs, ("outputs",), keys), _under_image_keys(inputs, ("inputs",), keys))
+        _add_found(found, name, urn, under, region=region)
     return found
 
 
@@ -298,7 +301,9 @@ def _read_terraform(document: Mapping[str, Any], name: str, keys: ImageKeys) -> 
                 continue
             # No `sensitive_attributes`: written by Terraform 0.13 or older, which marked nothing.
             sensitive = frozenset() if marks is None else _placed(_cty_paths(marks), attributes or {})
-            _add_found(found, name, address, _under_image_keys(attributes or {}, (), keys), sensitive)
+            # A state does not record the provider's configuration: the resource's own `region` is the source.
+            under = _under_image_keys(attributes or {}, (), keys)
+            _add_found(found, name, address, under, sensitive, region=_region(attributes))
     _read_outputs(found, name, document.get("outputs"), "outputs", keys)
     return found
 
@@ -319,7 +324,8 @@ def _read_terraform_show(document: Mapping[str, Any], name: str, keys: ImageKeys
             resource = _object(resource, name, f"{path}.resources[{index}]")
             attributes, marks = resource.get("values") or {}, resource.get("sensitive_values")
             sensitive = OLD_SHOW if marks is None else _placed(list(_marked_in(marks, ())), attributes)
-            _add_found(found, name, str(resource.get("address")), _under_image_keys(attributes, (), keys), sensitive)
+            under = _under_image_keys(attributes, (), keys)
+            _add_found(found, name, str(resource.get("address")), under, sensitive, region=_region(attributes))
         children = _list(module.get("child_modules"), name, f"{path}.child_modules")
         modules += [(_object(child, name, f"{path}.child_modules[{n}]"), f"{path}.child_modules[{n}]")
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
@@ -419,12 +425,19 @@ def _place(path: Steps, value: Any, at: Steps) -> set[Steps]:
     return found
 
 
+def _region(values: Any) -> str | None:
+    """The `region` a resource's attributes (or a provider's inputs) record, if plainly."""
+    region = values.get("region") if isinstance(values, Mapping) else None
+    return region if isinstance(region, str) and region else None
+
+
 def _add_found(
     found: StateDocument,
     name: str,
     resource: str,
     values: Iterable[tuple[Steps, Any]],
     sensitive: AbstractSet[Steps] | str = frozenset(),
+    region: str | None = None,
 ) -> None:
     """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
     one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read, nor
@@ -436,14 +449,19 @@ def _add_found(
         if value not in (None, "") and (isinstance(sensitive, str) or any(at[: len(m)] == m for m in sensitive)):
             found.skipped.append(Skipped(where, sensitive if isinstance(sensitive, str) else MARKED))
             continue
-        for reference in _add_values(found, where, value, None, seen):
+        for reference in _add_values(found, where, value, None, seen, region):
             seen.add(reference.image_id)
     first = {item.reason: item for item in reversed(found.skipped[before:])}
     found.skipped[before:] = [item for item in found.skipped[before:] if first[item.reason] is item]
 
 
 def _add_values(
-    found: StateDocument, where: Where, value: Any, pin: Mapping[str, Any] | None, seen: set[str] | None = None
+    found: StateDocument,
+    where: Where,
+    value: Any,
+    pin: Mapping[str, Any] | None,
+    seen: set[str] | None = None,
+    region: str | None = None,
 ) -> list[Reference]:
     """Record the value found under an image ID key: a reference, or why it was skipped."""
     if _is_secret(value):
@@ -454,7 +472,7 @@ def _add_values(
     if isinstance(value, str) and IMAGE_ID.fullmatch(value):
         if seen is not None and id_key(value) in seen:
             return []
-        reference = Reference(id_key(value), where, pin)
+        reference = Reference(id_key(value), where, pin, region)
         found.references.append(reference)
         return [reference]
     found.skipped.append(Skipped(where, f"{shown(value)} is not an image ID"))
