@@ -164,15 +164,14 @@ class Project:
 
     def resource(self, name: str, export: dict[str, Any] | None = None) -> dict[str, Any]:
         """The exported state of the one resource named `name` (the URN's last part)."""
-        found = [r for r in (export or self.export())["deployment"].get("resources", []) if r["urn"].endswith("::" + name)]
+        resources = (export or self.export())["deployment"].get("resources", [])
+        found = [r for r in resources if r["urn"].endswith("::" + name)]
         assert len(found) == 1, f"{len(found)} resources named {name}"
         return found[0]
 
     def logs(self) -> str:
         """Every log file the engine and its plugins wrote (under TMPDIR)."""
-        return "\n".join(
-            p.read_text(errors="replace") for p in sorted((self.root / "tmp").rglob("*")) if p.is_file()
-        )
+        return "\n".join(p.read_text(errors="replace") for p in sorted((self.root / "tmp").rglob("*")) if p.is_file())
 
     def everything_shown(self) -> str:
         """All the output of every command so far, and the log files."""

@@ -12,7 +12,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from engine.scenario import PROJECT_A, SECRET_KEY, Emulator, NewProject, Project, UserVenv
+from engine.scenario import PROJECT_A, SECRET_KEY, UNKNOWN, Emulator, NewProject, Project, UserVenv
 from pins import NEWER_ID, PINNED, catalog_document
 
 PROGRAM = textwrap.dedent(
@@ -110,3 +110,44 @@ def test_the_secret_key_is_never_shown_and_no_cloudimages_plugin_is_looked_for(
     assert "GetPluginPath(resource, cloudimages" not in shown
     assert "pulumi-resource-cloudimages" not in shown
     assert "Ignoring package pulumi-cloudimages" in shown  # what the host said of the wheel (pulumi-plugin.json)
+
+
+UNKNOWN_KEEPER = textwrap.dedent(
+    """\
+    import pulumi
+    from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+    from pulumi_cloudimages import PinnedImage
+
+
+    class Servers(ResourceProvider):  # stands in for a cloud's server: its ID is known once it is created
+        def create(self, props):
+            return CreateResult(id_="server-" + props["name"], outs=props)
+
+
+    class Server(Resource):
+        def __init__(self, name):
+            super().__init__(Servers(), name, {"name": name})
+
+
+    server = Server("web")
+    ubuntu = PinnedImage("ubuntu", imagetype="gold", platform="Ubuntu", support_kvm=True,
+                         name_regex=r"^Ubuntu 22\\.04 ", most_recent=True, keepers={"server": server.id})
+    pulumi.export("imageId", ubuntu.image_id)
+    """
+)
+
+
+def test_a_preview_with_a_keeper_not_known_yet(new_project: NewProject, user_venv: UserVenv, ims: Emulator) -> None:
+    project = python_project(new_project, user_venv, UNKNOWN_KEEPER)
+    preview = project.preview_json()
+    assert not [d for d in preview.get("diagnostics", []) if d["severity"] == "error"], preview
+    (pin,) = [step for step in preview["steps"] if step["urn"].endswith("::ubuntu")]
+    assert pin["op"] == "create"
+    assert pin["newState"]["inputs"]["keepers"]["server"] == UNKNOWN  # the server's ID, not known yet
+    assert not ims.requests()  # nothing looked up before the pin's inputs are known
+
+    project.up()
+    assert project.outputs() == {"imageId": PINNED["id"]}
+    assert project.resource("ubuntu")["outputs"]["keepers"] == {"server": "server-web"}
+    project.run("preview", "--expect-no-changes")
