@@ -388,29 +388,45 @@ class _Catalog:
         self.found: dict[str, Image] = {}
         self.newest: dict[Lineage, Image] = {}
         self.held: dict[Lineage, dict[str, Image]] = {}  # held back by the soak time: younger than min_age, few
-        self._asked: set[str] = set()
+        self._pending = sorted(wanted, reverse=True)  # IDs not asked for yet, asked in order
+        self._fresh: list[Image] = []  # wanted images found whose lineage is not looked at yet
         self._listed: set[tuple[tuple[str, str], ...]] = set()
 
     def lineage(self, image: Image) -> Lineage:
         return Lineage.of(image, self.family_key)
 
     async def settle(self) -> None:
+        """Every wanted image found or asked for, and the lineage of each found image listed: up to `concurrency`
+        requests in flight at all times (never in rounds that wait for their slowest), a lineage's listing before
+        any ID (one listing settles every ID of its lineage), an ID only when no listing has found it yet."""
+        running: set[asyncio.Task[None]] = set()
         while True:
-            listings = {}
-            for image in self.found.values():
-                query = self.lineage(image).listing()
-                key = tuple(query.to_params())
-                if key not in self._listed:
-                    listings[key] = query
-            if listings:
-                self._listed |= listings.keys()
-                await asyncio.gather(*(self._list(query) for query in listings.values()))
-            unsettled = sorted(self.wanted - self.found.keys() - self._asked)
-            if not unsettled and not listings:
+            while len(running) < self.concurrency:
+                query = self._next_listing() or self._next_id()
+                if query is None:
+                    break
+                running.add(asyncio.ensure_future(self._list(query)))
+            if not running:
                 return
-            batch = unsettled[: self.concurrency]
-            self._asked |= set(batch)
-            await asyncio.gather(*(self._list(ImageQuery(id=image_id)) for image_id in batch))
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # an error ends the report, as before
+
+    def _next_listing(self) -> ImageQuery | None:
+        while self._fresh:  # images found since: their lineages' listings, each asked once
+            query = self.lineage(self._fresh.pop()).listing()
+            key = tuple(query.to_params())
+            if key not in self._listed:
+                self._listed.add(key)
+                return query
+        return None
+
+    def _next_id(self) -> ImageQuery | None:
+        while self._pending:
+            image_id = self._pending.pop()
+            if image_id not in self.found:
+                return ImageQuery(id=image_id)
+        return None
 
     async def _list(self, query: ImageQuery) -> None:
         async with self.limit:
@@ -419,8 +435,9 @@ class _Catalog:
                     self._keep(image)
 
     def _keep(self, image: Image) -> None:
-        if image.id is not None and id_key(image.id) in self.wanted:
+        if image.id is not None and id_key(image.id) in self.wanted and id_key(image.id) not in self.found:
             self.found[id_key(image.id)] = image
+            self._fresh.append(image)
         if image.status != CHOSEN_STATUS:
             return
         left_out = self.offer.left_out(image)
