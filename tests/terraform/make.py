@@ -43,8 +43,8 @@ def environment(work: Path) -> dict[str, str]:
             "CHECKPOINT_DISABLE": "1"}  # fmt: skip
 
 
-def generate(out: Path, tofu: str) -> None:
-    """Applies and plans the configuration with `tofu`, writing FILES into `out`."""
+def generate(out: Path, tofu: str) -> str:
+    """Applies and plans the configuration with `tofu`, writing FILES into `out`; returns `tofu version`'s line."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cloudimages-tofu-") as temporary:
         work = Path(temporary)
@@ -68,6 +68,7 @@ def generate(out: Path, tofu: str) -> None:
         (out / "terraform.tfstate").write_bytes((stack / "terraform.tfstate").read_bytes())
         (out / "show.json").write_bytes(show)
         (out / "plan.json").write_bytes(plan)
+        return run("version").decode().splitlines()[0]
 
 
 def main() -> None:
@@ -75,8 +76,7 @@ def main() -> None:
     tofu = os.environ.get("TOFU") or shutil.which("tofu")
     if not tofu:
         sys.exit('make.py: tofu not found: PATH="$(.ci/opentofu):$PATH" builds it and puts it first (or set TOFU)')
-    generate(out, tofu)
-    version = subprocess.run([tofu, "version"], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()[0]
+    version = generate(out, tofu)
     print(f"make.py: {', '.join(FILES)} written into {out} by {version}", file=sys.stderr)
 
 
