@@ -331,7 +331,7 @@ def test_run_as_a_module_the_command_line_is_loaded_once() -> None:
     ]
     assert "pulumi_cloudimages.cli.outdated" in imported and imported.count("pulumi_cloudimages.cli.app") == 1
     listed = [line.split()[0] for line in result.stdout.partition("Commands:")[2].splitlines() if line.strip()]
-    assert listed == ["list", "get", "latest", "serve", "outdated"]
+    assert listed == ["list", "get", "latest", "serve", "outdated", "check"]
 
 
 def test_a_failed_project_discovery_says_which_option_skips_it() -> None:

@@ -221,8 +221,8 @@ def test_documents_as_bytes_text_mappings_and_automation_api_exports(ims: Emulat
 
 
 def test_a_bad_document_is_refused_before_any_request(ims: Emulator) -> None:
-    with pytest.raises(StateFileError, match=r"^documents\[1\]: a Terraform plan"):
-        find_outdated([FILES[0], (STATES / "bad" / "plan.json").read_text()], endpoint=ims.url)
+    with pytest.raises(StateFileError, match=r"^documents\[1\]: the JSON ends early"):
+        find_outdated([FILES[0], (STATES / "bad" / "truncated.json").read_text()], endpoint=ims.url)
     with pytest.raises(StateFileError, match=r"^nowhere\.json: cannot be read: No such file or directory"):
         find_outdated([Path("nowhere.json")], endpoint=ims.url)
     with pytest.raises(StateFileError, match=r"^documents\[0\]: 42: expected bytes, text, a mapping"):

@@ -259,7 +259,6 @@ def test_empty_states_have_no_references() -> None:
         ("truncated.json", "the JSON ends early (cut off?): Unterminated string starting at (line 59, column 24)"),
         ("cloudformation.json", "JSON of another kind (top-level keys: 'AWSTemplateFormatVersion', 'Description'"),
         ("tfstate-v3.json", "a Terraform state of format version 3 (Terraform 0.11 or older"),
-        ("plan.json", "a Terraform plan (terraform show -json PLANFILE)"),
         ("checkpoint.json", "a Pulumi checkpoint file from a backend's storage, not an export"),
         ("images-list.json", "a list of images (cloudimages list -o json?): give their IDs one a line (-o ids)"),
         ("main.tf", "line 1 is not an image ID (Terraform "
@@ -326,3 +325,22 @@ def test_terraform_outputs_by_the_rule_of_attributes_and_never_a_sensitive_one()
                            ("output.marked", "value.image_id", UNREAD)]  # fmt: skip
     with pytest.raises(StateFileError, match=r"^tf: outputs\.image_id is a string, where an object belongs"):
         read_state(json.dumps({**state, "outputs": {"image_id": UBUNTU_2204}}), "tf")
+
+
+def test_a_plan_is_read_as_what_will_ship() -> None:
+    """`terraform show -json tfplan`: each change's `after`, what a plan deletes left out, a value known only after
+    apply (`after_unknown`) said and not judged (internal/command/jsonplan/plan.go)."""
+    plan = json.loads((STATES / "bad" / "plan.json").read_text())
+    document = read_state(plan, "plan.json")
+    assert document.kind == "terraform-plan"
+    assert [(r.image_id, r.where.resource, r.where.path) for r in document.references] == [
+        ("87c08afe-80fc-52f2-abe6-f0cf30e5b09e", "huaweicloud_compute_instance.bastion", "image_id")
+    ]
+    plan["resource_changes"][0]["change"].update(actions=["delete"])
+    assert read_state(plan, "plan.json").references == []
+    plan["resource_changes"][0]["change"].update(actions=["create"], after={"name": "bastion"},
+                                                 after_unknown={"id": True, "image_id": True})  # fmt: skip
+    unknown = read_state(plan, "plan.json")
+    assert unknown.references == [] and [s.reason for s in unknown.skipped] == [
+        "known only after apply: not judged in the plan (check the state after apply)"
+    ]

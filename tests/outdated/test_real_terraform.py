@@ -108,13 +108,6 @@ def test_the_sensitive_variable_and_output_are_said_skipped_not_read(ims: Emulat
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="terraform_data's `output` copies its `input` but not its marks: OpenTofu 1.12.6 writes "
-    "sensitive_attributes [[input, image_id]] only, and show -json sensitive_values {input: {image_id: true}, "
-    "output: {}} (Terraform alike: hashicorp/terraform#38133, #35609); `outdated` reads the sensitive image ID "
-    "under output.image_id and reports it (terraform_data.vault output[.value].image_id, status current)",
-)
 @pytest.mark.parametrize("name", ["terraform.tfstate", "show.json"])
 def test_the_sensitive_image_never_shows(ims: Emulator, name: str) -> None:
     """A value marked sensitive anywhere in a resource is the caller's secret: it must not be in the report."""
@@ -122,14 +115,17 @@ def test_the_sensitive_image_never_shows(ims: Emulator, name: str) -> None:
     assert VAULT not in json.dumps(report) + stderr
 
 
-def test_a_plan_is_refused_today_the_plan_gate_will_read_it(ims: Emulator) -> None:
-    """issue 27, section 3: the plan gate is to read `terraform show -json PLANFILE`. Until it does, this refusal
-    stands, and this test is the one to change with it (its data: tests/data/terraform/plan.json, where the web
-    servers move to GOLD and the canary's image is known only after apply)."""
-    code, report, stderr = outdated(ims, DATA / "plan.json")
-    assert (code, report) == (2, None)
-    assert stderr == (f"error: {DATA / 'plan.json'}: a Terraform plan (terraform show -json PLANFILE): give "
-                      "terraform show -json without a plan file, or the state\n")  # fmt: skip
+def test_the_plan_is_read_as_what_will_ship(ims: Emulator) -> None:
+    """`terraform show -json PLANFILE` (issue 27's plan gate reads it too): the web servers move to the newer gold
+    build, the canary's image is known only after apply (said, not judged), the sensitive image never shows."""
+    code, report, stderr = outdated(ims, DATA / "plan.json", "--fail-on", "never")
+    assert code == 0 and report is not None
+    by_id = {row["image_id"]: row for row in report}
+    servers = {w["resource"] for row in report for w in row["where"] if "module.web" in str(w["resource"])}
+    assert servers == {"module.web.terraform_data.server[0]", "module.web.terraform_data.server[1]"}
+    assert all(by_id[row]["status"] != "gone" for row in by_id if "module.web" in json.dumps(by_id[row]["where"]))
+    assert "terraform_data.canary[0] input.image_id: known only after apply" in stderr
+    assert VAULT not in json.dumps(report)
 
 
 def test_the_files_are_as_tofu_wrote_them() -> None:

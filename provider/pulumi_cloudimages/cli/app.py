@@ -19,6 +19,7 @@ from ..errors import CloudImagesError, InvalidQueryError
 from ..ims.client import ImsClient
 from ..ims.image import Image
 from ..ims.query import ImageQuery
+from .check import check
 from .common import (
     Commands,
     ExcludeFileOption,
@@ -266,6 +267,7 @@ def serve(
 
 
 app.command()(outdated)
+app.command()(check)
 
 
 def main() -> None:

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
 
 from ..choice.lineage import FAMILY_KEY
 from ..errors import CloudImagesError, InvalidQueryError
@@ -35,12 +30,11 @@ from ..outdated.states import (
 )
 from .common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
 from .options import CLI_WORDS, Target, target_options
-from .render import output_format
+from .render import markdown_table, output_format, show_report
 
 ReportFormat = Literal["table", "json", "markdown"]
 EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
 _SKIPPED_SHOWN = 5
-_UNLIMITED = 100_000  # columns to measure a table's natural width in
 
 
 @target_options
@@ -147,7 +141,7 @@ def outdated(
             raise StateFileError("<stdin>", "a terminal: give a FILE, or pipe a state in (pulumi stack export | "
                                             "cloudimages outdated -)")  # fmt: skip
         keys = IMAGE_KEYS.adding(image_key or ())
-        documents = [_read(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
+        documents = [read_file(name, max_file_size * 1024 * 1024, keys) for name in files or ["-"]]
         ignores = read_ignore_file(ignore_file) if ignore_file is not None else IgnoreList()
         endpoints = _by_region("--region-endpoint", region_endpoint, "URL")
         projects = _by_region("--region-project", region_project, "PROJECT_ID")
@@ -166,7 +160,8 @@ def outdated(
         raise typer.Exit(EXIT_FAILING)
 
 
-def _read(name: str, limit: int, keys: ImageKeys) -> StateDocument:
+def read_file(name: str, limit: int, keys: ImageKeys) -> StateDocument:
+    """A FILE of the command line (`-`: standard input), read up to `limit` bytes."""
     if name == "-":
         return read_state(read_capped(sys.stdin.buffer, "<stdin>", limit), "<stdin>", keys)
     try:
@@ -184,19 +179,12 @@ def _default_format() -> ReportFormat:
 def _show(report: OutdatedReport, fmt: ReportFormat) -> None:
     if fmt == "json":
         out.file.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
-    elif fmt == "markdown":
-        out.file.write(markdown(report) + "\n")
-    elif out.is_terminal:
-        out.print(_table(report))
-    else:  # piped (a CI log): each row on one line, however long, rather than folded into 80 columns
-        table = _table(report)
-        width = Measurement.get(out, out.options.update_width(_UNLIMITED), table).maximum
-        Console(file=out.file, width=width, color_system=None).print(table)
+        return
+    rows = [_row(image, report) for image in report.images]
+    show_report(_COLUMNS, rows, fmt, empty="(no image referenced)")
 
 
 def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
-    """A finding's cells, as plain text cut to `_CELL` characters: a name, a reason or a path comes from files
-    and from other tenants' images, so it is never trusted to be short or free of control characters."""
     image, newest = report.image, report.newest
     age = report.age_days(outdated.checked_at)
     first = str(report.where[0]) if report.where else ""
@@ -205,57 +193,22 @@ def _row(report: ImageReport, outdated: OutdatedReport) -> list[str]:
     status = f"{report.status} (ignored)" if report.ignored else report.status
     reason = "; ".join(text for text in (report.reason, report.ignored and f"ignored: {report.ignored}") if text)
     changes = ", ".join(f"{key} {_value(c['from'])} → {_value(c['to'])}" for key, c in report.changes.items())
-    cells = [status, reason, report.image_id, image.name or "" if image else "", "" if age is None else str(age),
-             newest_text, changes, str(len(report.where)), first + more]  # fmt: skip
-    return [_plain(cell) for cell in cells]
+    return [status, reason, report.image_id, image.name or "" if image else "", "" if age is None else str(age),
+            newest_text, changes, str(len(report.where)), first + more]  # fmt: skip
 
 
 def _value(value: object) -> str:
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-_CELL = 200  # characters of a cell
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")  # escapes (ANSI colours, cursor moves), line breaks, tabs
-
-
-def _plain(text: str) -> str:
-    text = _CONTROL.sub(" ", text)
-    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
-
-
 # "Replace with": the newest image the guards allow (`newest_id`), which for a revoked or withdrawn image may be an
 # older build than the one in use. "Changes": what differs between the image and that one.
 _COLUMNS = ("Status", "Reason", "Image ID", "Name", "Age (days)", "Replace with", "Changes", "Refs", "Where")
-_ID_COLUMN = _COLUMNS.index("Image ID")
-# What Markdown or the HTML a pull request renders could read in a cell: escaped, so that a name or a reason from
-# another tenant's image shows as text, never as a link, an image, HTML or a broken table.
-_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def _markdown_cell(text: str) -> str:
-    return "".join(_HTML.get(c, c) for c in _MARKDOWN.sub(r"\\\1", text))
-
-
-def _table(report: OutdatedReport) -> Table:
-    table = Table(header_style="bold")
-    for title in _COLUMNS:
-        table.add_column(title, overflow="fold", no_wrap=title == "Image ID")
-    for image in report.images:
-        table.add_row(*(Text(cell) for cell in _row(image, report)))  # text as it is: never read as rich markup
-    return table
 
 
 def markdown(report: OutdatedReport) -> str:
     """The report as a Markdown table (for a pull request or `$GITHUB_STEP_SUMMARY`)."""
-    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
-    for image in report.images:
-        cells = [_markdown_cell(cell) for cell in _row(image, report)]
-        cells[_ID_COLUMN] = f"`{image.image_id}`"  # an ID: nothing to escape in a code span
-        lines.append("| " + " | ".join(cells) + " |")
-    if not report.images:
-        lines.append("| (no image referenced) |" + " |" * (len(_COLUMNS) - 1))
-    return "\n".join(lines)
+    return markdown_table(_COLUMNS, [_row(image, report) for image in report.images], empty="(no image referenced)")
 
 
 def _note_held_back(report: OutdatedReport, min_age: str | None) -> None:

@@ -1,16 +1,21 @@
 """How the command line shows images: a rich table on a terminal, JSON with wire field names when
-piped (so it can be fed to jq), or bare IDs."""
+piped (so it can be fed to jq), or bare IDs; and the reports of `outdated` and `check` as a table or Markdown, each
+cell plain text cut to a length (names and reasons come from other tenants' images and from files)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from ..ims.image import Image
+from .common import out
 
 OutputFormat = Literal["table", "json", "ids"]
 
@@ -78,3 +83,51 @@ def show_groups(groups: Mapping[str, Image], fmt: OutputFormat, console: Console
         _plain("\n".join(f"{group}\t{image.id}" for group, image in ordered), console)
     else:
         console.print(_table([image for _, image in ordered]))
+
+
+_CELL = 200  # characters of a cell
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")  # escapes (ANSI colours, cursor moves), line breaks, tabs
+# What Markdown or the HTML a pull request renders could read in a cell: escaped, so that a name or a reason from
+# another tenant's image shows as text, never as a link, an image, HTML or a broken table.
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_UNLIMITED = 100_000  # columns to measure a table's natural width in
+
+
+def plain_cell(text: str) -> str:
+    """Text for a cell: control characters stripped, cut to `_CELL` characters."""
+    text = _CONTROL.sub(" ", text)
+    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+
+
+def markdown_cell(text: str) -> str:
+    return "".join(_HTML.get(c, c) for c in _MARKDOWN.sub(r"\\\1", plain_cell(text)))
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]], *, empty: str) -> str:
+    """A Markdown table (a pull request, `$GITHUB_STEP_SUMMARY`); an `Image ID` column as code."""
+    code = columns.index("Image ID") if "Image ID" in columns else -1
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [f"`{cell}`" if n == code else markdown_cell(cell) for n, cell in enumerate(row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    if not rows:
+        lines.append(f"| {empty} |" + " |" * (len(columns) - 1))
+    return "\n".join(lines)
+
+
+def show_report(columns: Sequence[str], rows: Sequence[Sequence[str]], fmt: str, *, empty: str) -> None:
+    """A report on stdout as Markdown or a table: folded on a terminal; piped (a CI log), each row on one line."""
+    if fmt == "markdown":
+        out.file.write(markdown_table(columns, rows, empty=empty) + "\n")
+        return
+    table = Table(header_style="bold")
+    for title in columns:
+        table.add_column(title, overflow="fold", no_wrap=title == "Image ID")
+    for row in rows:
+        table.add_row(*(Text(plain_cell(cell)) for cell in row))  # text as it is: never read as rich markup
+    if out.is_terminal:
+        out.print(table)
+    else:
+        width = Measurement.get(out, out.options.update_width(_UNLIMITED), table).maximum
+        Console(file=out.file, width=width, color_system=None).print(table)

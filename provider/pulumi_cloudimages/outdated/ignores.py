@@ -60,6 +60,9 @@ class IgnoreList:
     def expired(self, today: date) -> list[Ignored]:
         return [entry for entry in self.entries if entry.expired(today)]
 
+    def __add__(self, other: IgnoreList) -> IgnoreList:
+        return IgnoreList(self.entries + other.entries)
+
 
 def read_ignore_file(path: str) -> IgnoreList:
     """The ignore list at `path`; `InvalidQueryError` naming `ignore_file`, the file and the line for a bad one."""

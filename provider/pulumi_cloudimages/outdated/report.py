@@ -257,15 +257,16 @@ async def afind_outdated(
     family_key: str = FAMILY_KEY,
     region_endpoints: Mapping[str, str] | None = None,
     region_projects: Mapping[str, str] | None = None,
+    revocations: Mapping[str, str] | None = None,
     **options: Unpack[ConnectionOptions],
 ) -> OutdatedReport:
     """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
-    event loop."""
+    event loop; `revocations` (image ID -> reason) are revoked besides the guards' own (a rule book's files)."""
     if not (isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1):
         raise InvalidQueryError(f"concurrency={shown(concurrency)}: expected a whole number, 1 or more")
     settings = settings or Settings.resolve(**options)
     guards = guards or Selection()
-    revoked = guards.revoked()
+    revoked = {**(revocations or {}), **guards.revoked()}
     offer = Guards(datetime.now(timezone.utc), guards.soak(), revoked, trusted_only=False, market=True)
     # Image IDs belong to one region: each is asked of the region the file records for it (else the default).
     references: dict[str, list[Reference]] = {}

@@ -39,7 +39,7 @@ from ..ims.image import IMAGE_ID, id_key
 from ..ims.query import is_filter_name
 from ..pin.state import PINNED_IMAGE, STATE_MARKERS
 
-Kind = Literal["pulumi", "terraform", "terraform-show", "ids"]
+Kind = Literal["pulumi", "terraform", "terraform-show", "terraform-plan", "ids"]
 Steps = tuple[str | int, ...]  # where a value is: the keys of objects and indexes of lists leading to it
 
 
@@ -310,8 +310,7 @@ def _read_terraform(document: Mapping[str, Any], name: str, keys: ImageKeys) -> 
 
 def _read_terraform_show(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
     if "planned_values" in document or "resource_changes" in document:
-        raise StateFileError(name, "a Terraform plan (terraform show -json PLANFILE): give terraform show -json "
-                                   "without a plan file, or the state")  # fmt: skip
+        return _read_terraform_plan(document, name, keys)
     if not str(document.get("format_version", "")).startswith("1."):
         raise StateFileError(name, f"terraform show -json of format_version {shown(document.get('format_version'))}: "
                                    "1.x is read")  # fmt: skip
@@ -331,6 +330,44 @@ def _read_terraform_show(document: Mapping[str, Any], name: str, keys: ImageKeys
                     for n, child in reversed(list(enumerate(children)))]  # fmt: skip
     _read_outputs(found, name, values.get("outputs"), "values.outputs", keys)
     return found
+
+
+# A plan, as `terraform show -json PLANFILE` writes it (internal/command/jsonplan/plan.go): `resource_changes[]`,
+# each with its `address` and `change`: `actions`, `after` (the values after apply, those not known yet left out or
+# null), `after_unknown` and `after_sensitive` (shaped like `after`, `true` where a value is not known yet, or
+# sensitive); `output_changes` alike for the root module's outputs. What a plan deletes is not what ships.
+UNKNOWN_YET = "known only after apply: not judged in the plan (check the state after apply)"
+
+
+def _read_terraform_plan(document: Mapping[str, Any], name: str, keys: ImageKeys) -> StateDocument:
+    if not str(document.get("format_version", "")).startswith("1."):
+        raise StateFileError(name, f"a Terraform plan of format_version {shown(document.get('format_version'))}: "
+                                   "1.x is read")  # fmt: skip
+    found = StateDocument(name, "terraform-plan")
+    for index, item in enumerate(_list(document.get("resource_changes"), name, "resource_changes")):
+        item = _object(item, name, f"resource_changes[{index}]")
+        change = _object(item.get("change") or {}, name, f"resource_changes[{index}].change")
+        if change.get("actions") == ["delete"] or not isinstance(change.get("after"), Mapping):
+            continue
+        _add_planned(found, name, str(item.get("address")), change, keys)
+    for key, change in _object(document.get("output_changes") or {}, name, "output_changes").items():
+        change = _object(change, name, f"output_changes.{key}")
+        if change.get("actions") != ["delete"]:
+            _add_planned(found, name, f"output.{key}", {**change, "after": {key: change.get("after")},
+                         "after_unknown": {key: change.get("after_unknown", False)},
+                         "after_sensitive": {key: change.get("after_sensitive", False)}}, keys)  # fmt: skip
+    return found
+
+
+def _add_planned(found: StateDocument, name: str, address: str, change: Mapping[str, Any], keys: ImageKeys) -> None:
+    after = change.get("after") or {}
+    marks = change.get("after_sensitive")
+    sensitive = frozenset() if marks in (None, False) else _placed(list(_marked_in(marks, ())), after)
+    _add_found(found, name, address, _under_image_keys(after, (), keys), sensitive, region=_region(after))
+    for path in _marked_in(change.get("after_unknown") or {}, ()):
+        key = next((step for step in reversed(path or ()) if isinstance(step, str)), None)  # image_id of image_id[0]
+        if key in keys.strict or key in keys.loose:
+            found.skipped.append(Skipped(Where(name, address, _dotted(path or ())), UNKNOWN_YET))
 
 
 # The root module's outputs (only those are kept), as Terraform writes them: in a state, `outputs` holds
@@ -441,12 +478,20 @@ def _add_found(
 ) -> None:
     """The image IDs of one resource, once each: a server's input and output `imageId` are one reference (and
     one secret in both is one value not read). A value under a `sensitive` path (Terraform's) is not read, nor
-    any when `sensitive` says why none is."""
+    any when `sensitive` says why none is; nor a copy of a sensitive value elsewhere in the resource, which
+    Terraform and OpenTofu leave unmarked (`terraform_data`'s `output` copies its `input` without its marks:
+    hashicorp/terraform#35609)."""
     seen: set[str] = set()
     before = len(found.skipped)
-    for at, value in values:
+    found_here = list(values)
+
+    def marked(at: Steps, value: Any) -> bool:
+        return value not in (None, "") and (isinstance(sensitive, str) or any(at[: len(m)] == m for m in sensitive))
+
+    secrets = {id_key(value) for at, value in found_here if marked(at, value) and isinstance(value, str)}
+    for at, value in found_here:
         where = Where(name, resource, _dotted(at))
-        if value not in (None, "") and (isinstance(sensitive, str) or any(at[: len(m)] == m for m in sensitive)):
+        if marked(at, value) or (isinstance(value, str) and id_key(value) in secrets):
             found.skipped.append(Skipped(where, sensitive if isinstance(sensitive, str) else MARKED))
             continue
         for reference in _add_values(found, where, value, None, seen, region):
