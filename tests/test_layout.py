@@ -18,6 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "plugin": {"ims", "choice", "pin"},
     "outdated": {"ims", "choice", "pin.state"},
     "cli": {"ims", "choice", "outdated", "emulator"},
+    "policy": {"ims", "outdated"},
     "emulator": {"ims.image", "ims.client"},
     "testing": {"ims", "choice", "emulator"},
     "pytest_plugin": {"emulator", "testing"},

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from ..errors import CloudImagesError
-from ..outdated.gate import FailOn, Verdict, Violation, ajudge, with_policy_settings
+from ..outdated.gate import FailOn, Verdict, Violation, ajudge
 from ..outdated.policy import read_policy
 from ..outdated.states import IMAGE_KEYS, MAX_STATE_BYTES, StateFileError
 from .common import EXIT_NO_MATCH, fail, one_of, out, tell
@@ -79,7 +79,7 @@ def check(
             raise StateFileError("<stdin>", "a terminal: give a FILE, or pipe a plan in (terraform show -json tfplan "
                                             "| cloudimages check -)")  # fmt: skip
         documents = [read_file(name, MAX_STATE_BYTES, IMAGE_KEYS) for name in files or ["-"]]
-        settings = with_policy_settings(target.settings(ctx), rules)
+        settings = target.settings(ctx, fallback={"region": rules.region, "endpoint": rules.endpoint})
         verdict = asyncio.run(ajudge(documents, rules, settings))
     except CloudImagesError as exc:
         raise fail(exc) from None

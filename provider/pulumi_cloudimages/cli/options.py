@@ -11,8 +11,9 @@ import difflib
 import functools
 import inspect
 import logging
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, get_args, get_origin
 
@@ -36,7 +37,9 @@ class Target:
     emulator: bool
     debug: bool
 
-    def settings(self, ctx: typer.Context) -> Settings:
+    def settings(self, ctx: typer.Context, fallback: Mapping[str, str | None] | None = None) -> Settings:
+        """The settings of these options, else the environment, else `fallback` (a rule book's region and
+        endpoint)."""
         if self.debug:
             ctx.with_resource(_log_to_stderr())  # removed when the command ends, however it ends
         endpoint = self.endpoint
@@ -48,7 +51,11 @@ class Target:
             endpoint = emulator.url
         # The emulator needs no account: credentials and a region in the environment are for the cloud.
         env: dict[str, str] | None = {} if self.emulator else None
-        return Settings.resolve(env, words=CLI_WORDS, region=self.region, endpoint=endpoint, project_id=self.project_id)
+        region = self.region
+        if fallback and not self.emulator:
+            region = region or (None if os.environ.get("HW_REGION_NAME") else fallback.get("region"))
+            endpoint = endpoint or fallback.get("endpoint")
+        return Settings.resolve(env, words=CLI_WORDS, region=region, endpoint=endpoint, project_id=self.project_id)
 
 
 # Settings in the words of the command line: the options that set them, else their environment variables.

@@ -9,7 +9,8 @@ image in use younger than it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
@@ -122,8 +123,9 @@ def _trusted(image: Image, source: str, trusted: Iterable[str]) -> bool:
     return kind in allowed and kind in ("gold", "own", "market", "shared")
 
 
-def with_policy_settings(settings: Settings, policy: Policy) -> Settings:
-    """The caller's settings, with the rule book's `region` and `endpoint` where the caller set none."""
-    values = {name: getattr(settings, name) for name in type(settings).model_fields}
-    values.update(region=settings.region or policy.region, endpoint=settings.endpoint or policy.endpoint)
-    return Settings.model_validate(values)
+def policy_settings(policy: Policy, env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of the environment (`HW_*`, as the command line reads them), else the rule book's `region` and
+    `endpoint`: for the policy pack, which has no options."""
+    env = os.environ if env is None else env
+    region = None if env.get("HW_REGION_NAME") else policy.region
+    return Settings.resolve(env, region=region, endpoint=policy.endpoint)

@@ -192,6 +192,16 @@ def _text(content: bytes, name: str) -> str:
         raise StateFileError(name, f"not UTF-8 text (byte {exc.start}): binary data?{_FORMATS}") from None
 
 
+def read_resource(
+    values: Mapping[str, Any], name: str, resource: str, under: str, keys: ImageKeys = IMAGE_KEYS
+) -> StateDocument:
+    """The image references of one resource's properties (`under`: `inputs` or `outputs`), by the same key rule
+    as a state's: for a policy pack, which is handed each resource in turn."""
+    found = StateDocument(name, "pulumi")
+    _add_found(found, name, resource, _under_image_keys(values, (under,), keys), region=_region(values))
+    return found
+
+
 def _read_ids(text: str, name: str) -> StateDocument:
     document = StateDocument(name, "ids")
     for number, line in enumerate(text.splitlines(), 1):
