@@ -23,7 +23,7 @@ from ..ims.image import Image, format_time
 from ..ims.settings import Settings
 from .ignores import IgnoreList, read_ignore_file
 from .policy import Level, Policy, Rule
-from .report import ImageReport, OutdatedReport, afind_outdated
+from .report import ImageReport, Listings, OutdatedReport, afind_outdated
 from .states import StateDocument, Where
 
 FailOn = Literal["mandatory", "advisory", "never"]
@@ -57,15 +57,16 @@ class Verdict:
         return [v for v in self.violations if v.level in levels]
 
 
-async def ajudge(documents: Sequence[StateDocument], policy: Policy, settings: Settings) -> Verdict:
+async def ajudge(
+    documents: Sequence[StateDocument], policy: Policy, settings: Settings, listings: Listings | None = None
+) -> Verdict:
     """The verdict of the rule book on every image the documents reference (before any request, a bad revocation
-    or ignore file is refused naming it)."""
+    or ignore file is refused naming it); `listings` as `afind_outdated`'s."""
     revocations = {key: why for path in policy.revocations for key, why in read_exclude_file(path).items()}
     ignores = sum((read_ignore_file(path) for path in policy.ignore), IgnoreList())
     guards = Selection(min_age=policy.min_age)
-    report = (await afind_outdated(documents, guards=guards, settings=settings, revocations=revocations)).ignoring(
-        ignores
-    )
+    found = afind_outdated(documents, guards=guards, settings=settings, revocations=revocations, listings=listings)
+    report = (await found).ignoring(ignores)
     async with AsyncImsClient(settings=settings) as client:  # whose images are the caller's own
         own = await client.own_project()
     now = datetime.now(timezone.utc)

@@ -66,6 +66,7 @@ class Export(Protocol):
 
 
 Document = bytes | str | Path | Mapping[str, Any] | Export
+Listings = dict[tuple[tuple[str, str], ...], list[Image]]  # a lineage listing's images, by its query
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,13 @@ async def afind_outdated(
     region_endpoints: Mapping[str, str] | None = None,
     region_projects: Mapping[str, str] | None = None,
     revocations: Mapping[str, str] | None = None,
+    listings: Listings | None = None,
     **options: Unpack[ConnectionOptions],
 ) -> OutdatedReport:
     """`find_outdated` for documents already read (`read_documents`) and guards (`offer_guards`), in a running
-    event loop; `revocations` (image ID -> reason) are revoked besides the guards' own (a rule book's files)."""
+    event loop; `revocations` (image ID -> reason) are revoked besides the guards' own (a rule book's files);
+    `listings` keeps the lineages' listings between reports of one caller (a policy pack, handed a resource at a
+    time), so that each lineage is listed once."""
     if not (isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1):
         raise InvalidQueryError(f"concurrency={shown(concurrency)}: expected a whole number, 1 or more")
     settings = settings or Settings.resolve(**options)
@@ -281,7 +285,8 @@ async def afind_outdated(
         places.setdefault((there.ims_endpoint(), there.project_id), (there, {}))[1][image_id] = refs
     skipped = [item for document in documents for item in document.skipped]
     judged = await asyncio.gather(*(
-        _in_region(refs, there, guards, revoked, offer, concurrency, family_key) for there, refs in places.values()
+        _in_region(refs, there, guards, revoked, offer, concurrency, family_key, listings)
+        for there, refs in places.values()
     ))  # fmt: skip
     reports = [report for found, _, _ in judged for report in found]
     reports.sort(key=lambda r: (-STATUSES.index(r.status), r.image.name or "" if r.image else "", r.image_id))
@@ -316,11 +321,12 @@ async def _in_region(
     offer: Guards,
     concurrency: int,
     family_key: str,
+    listings: Listings | None,
 ) -> tuple[list[ImageReport], list[Skipped], bool]:
     """The findings of the images of one region, what could not be looked up, and whether it was asked anonymously."""
     pins, skipped_pins = _pin_lookups(references, guards, revoked)
     async with AsyncImsClient(settings=settings) as client:
-        catalog = _Catalog(client, set(references), offer, concurrency, family_key)
+        catalog = _Catalog(client, set(references), offer, concurrency, family_key, listings)
         _, latest = await asyncio.gather(
             catalog.settle(), asyncio.gather(*(catalog.newest_match(q, s, settings) for q, s in pins.values()))
         )
@@ -382,9 +388,16 @@ class _Catalog:
     image of each lineage that may be offered (active, on the shelf, not revoked)."""
 
     def __init__(
-        self, client: AsyncImsClient, wanted: set[str], offer: Guards, concurrency: int, family_key: str = FAMILY_KEY
+        self,
+        client: AsyncImsClient,
+        wanted: set[str],
+        offer: Guards,
+        concurrency: int,
+        family_key: str = FAMILY_KEY,
+        listings: Listings | None = None,
     ) -> None:
         self.client, self.wanted, self.offer, self.family_key = client, wanted, offer, family_key
+        self.listings = listings if listings is not None else {}
         self.concurrency, self.limit = concurrency, asyncio.Semaphore(concurrency)
         self.found: dict[str, Image] = {}
         self.newest: dict[Lineage, Image] = {}
@@ -430,10 +443,19 @@ class _Catalog:
         return None
 
     async def _list(self, query: ImageQuery) -> None:
+        key = tuple(query.to_params())
+        if query.id is None and key in self.listings:  # listed by an earlier report of this caller's
+            for image in self.listings[key]:
+                self._keep(image)
+            return
+        listed: list[Image] = []
         async with self.limit:
             async for page in self.client.iter_pages(query):
+                listed += page
                 for image in page:
                     self._keep(image)
+        if query.id is None:
+            self.listings[key] = listed
 
     def _keep(self, image: Image) -> None:
         if image.id is not None and id_key(image.id) in self.wanted and id_key(image.id) not in self.found:

@@ -37,6 +37,7 @@ from pulumi_policy import (
 
 from ..outdated.gate import Violation, ajudge, policy_settings
 from ..outdated.policy import DEFAULT_ENFORCEMENT, RULES, Level, Policy, PolicyError, Rule, read_policy
+from ..outdated.report import Listings
 from ..outdated.states import StateDocument, read_resource
 
 PACK = "cloudimages"
@@ -63,6 +64,7 @@ class Judge:
     def __init__(self) -> None:
         self.policy: Policy | None = None
         self.verdicts: dict[str, list[Violation]] = {}
+        self.listings: Listings = {}  # each lineage listed once for the life of the pack
 
     def rule_book(self, config: Mapping[str, Any]) -> Policy:
         """The rule book a policy's config names, else `CLOUDIMAGES_POLICY`'s, else the one read already (Pulumi
@@ -76,7 +78,7 @@ class Judge:
                 f'file: {{"{PACK}-revoked": {{"{POLICY_FILE}": "/path/to/cloudimages-policy.yaml"}}}})'
             )
         if self.policy is None or self.policy.path != os.path.abspath(path):
-            self.policy, self.verdicts = read_policy(str(path)), {}
+            self.policy, self.verdicts, self.listings = read_policy(str(path)), {}, {}
         return self.policy
 
     def violations(self, document: StateDocument, config: Mapping[str, Any]) -> list[Violation]:
@@ -85,7 +87,7 @@ class Judge:
         new = [r for r in document.references if r.image_id not in self.verdicts]
         if new:
             fresh = StateDocument(document.name, document.kind, new)
-            verdict = asyncio.run(ajudge([fresh], policy, policy_settings(policy)))
+            verdict = asyncio.run(ajudge([fresh], policy, policy_settings(policy), self.listings))
             for reference in new:
                 self.verdicts[reference.image_id] = [v for v in verdict.violations if v.image_id == reference.image_id]
         where = {r.image_id: r.where for r in document.references}
