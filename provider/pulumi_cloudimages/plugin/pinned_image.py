@@ -139,8 +139,10 @@ class PinnedImageResource:
         wire = {**olds.wire, **news.wire}
         # A detailed diff by property path, so that `replaceOnChanges: ["keepers.rollout"]` matches
         # (pkg/resource/deploy/step_generator.go, `applyReplaceOnChanges`) and `preview --diff` shows the key.
-        detailed = {_path(wire.get(path[0]) or camel(path[0]), path[1:]): proto.PropertyDiff(kind=_KINDS[kind],
-                                                                                         inputDiff=True)
+        # Where the pin was chosen is an output: the engine shows it old output against new (the preview's
+        # Update resolves the pin, so the new region is known), not old input against new.
+        detailed = {_path(wire.get(path[0]) or camel(path[0]), path[1:]):
+                    proto.PropertyDiff(kind=_KINDS[kind], inputDiff=path[0] != "chosen_in")
                     for path, kind in paths.items()}  # fmt: skip
         return proto.DiffResponse(
             changes=proto.DiffResponse.DIFF_SOME if paths else proto.DiffResponse.DIFF_NONE,
@@ -156,7 +158,9 @@ class PinnedImageResource:
             return proto.CreateResponse(properties=_not_known_yet(request.properties))
         props = _Props.read(request.properties)
         state = await self._run(lambda: self._pinning().resolve(props.values, props.secret_inputs()))
-        return proto.CreateResponse(id=f"pin-{uuid.uuid4()}", properties=await self._answer(state, props, request.urn))
+        # In a preview, no ID: the engine gives a resource not created yet an unknown one (step.go, CreateStep).
+        pin_id = "" if request.preview else f"pin-{uuid.uuid4()}"
+        return proto.CreateResponse(id=pin_id, properties=await self._answer(state, props, request.urn))
 
     async def update(self, request: proto.UpdateRequest) -> proto.UpdateResponse:
         if request.preview and not self._known(request.news):
