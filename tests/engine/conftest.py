@@ -39,10 +39,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "engine: runs the real Pulumi engine (built by .ci/pulumi-engine)")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "engine" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.engine)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks the tests that use the engine; without a built engine (and not on CI) the first is skipped saying
+    which command builds it, and the others are deselected: one line, not one a test."""
+    uses = [item for item in items if "engine" in getattr(item, "fixturenames", ())]
+    for item in uses:
+        item.add_marker(pytest.mark.engine)
+    if not uses or ON_CI or find_engine() is not None:
+        return
+    first, *others = uses
+    reason = f"the Pulumi engine is not built: run {BUILD_COMMAND} ({len(uses)} engine tests not run)"
+    first.add_marker(pytest.mark.skip(reason=reason))
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item not in others]
 
 
 def missing(what: str) -> None:
