@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -15,12 +15,11 @@ from ..errors import CloudImagesError
 from ..outdated.gate import FailOn, Verdict, Violation, ajudge
 from ..outdated.policy import read_policy
 from ..outdated.states import IMAGE_KEYS, MAX_STATE_BYTES, StateFileError
-from .common import EXIT_NO_MATCH, fail, one_of, out, tell
+from .common import EXIT_NO_MATCH, ReportOutputOption, fail, one_of, out, tell
 from .options import Target, target_options
 from .outdated import read_file
 from .render import output_format, show_report
 
-ReportFormat = Literal["table", "json", "markdown"]
 _COLUMNS = ("Level", "Rule", "Image ID", "Name", "Reason", "Where")
 
 
@@ -49,17 +48,7 @@ def check(
             help="Exit 1 on a violation of this level or a stricter one; never: exit 0 whatever is found.",
         ),
     ] = "mandatory",
-    output: Annotated[
-        ReportFormat | None,
-        typer.Option(
-            "--output",
-            "--format",
-            "-o",
-            parser=one_of(ReportFormat),
-            metavar="[table|json|markdown]",
-            help="table, json or markdown (a pull-request comment); default: table on a terminal, else json.",
-        ),
-    ] = None,
+    output: ReportOutputOption = None,
 ) -> None:
     """Stop a bad image before it ships: judge what a plan (or a stack) would run by the rule book.
 

@@ -5,7 +5,7 @@ way, `one_of` for options that take one of a few words, and the guard options of
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import typer
 from rich.console import Console
@@ -90,6 +90,18 @@ MinAgeOption = Annotated[
 ]
 ExcludeIdOption = Annotated[
     list[str] | None, typer.Option("--exclude-id", metavar="<id>", help="Never choose this image (repeatable).")
+]
+ReportFormat = Literal["table", "json", "markdown"]
+ReportOutputOption = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--output",
+        "--format",
+        "-o",
+        parser=one_of(ReportFormat),
+        metavar="[table|json|markdown]",
+        help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, else json.",
+    ),
 ]
 ExcludeFileOption = Annotated[
     str | None,

@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -28,11 +28,21 @@ from ..outdated.states import (
     read_capped,
     read_state,
 )
-from .common import EXIT_NO_MATCH, ExcludeFileOption, ExcludeIdOption, MinAgeOption, fail, one_of, out, tell
+from .common import (
+    EXIT_NO_MATCH,
+    ExcludeFileOption,
+    ExcludeIdOption,
+    MinAgeOption,
+    ReportFormat,
+    ReportOutputOption,
+    fail,
+    one_of,
+    out,
+    tell,
+)
 from .options import CLI_WORDS, Target, target_options
 from .render import markdown_table, output_format, show_report
 
-ReportFormat = Literal["table", "json", "markdown"]
 EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
 _SKIPPED_SHOWN = 5
 
@@ -59,18 +69,7 @@ def outdated(
             "revoked); never: exit 0 whatever the report says.",
         ),
     ] = "outdated",
-    output: Annotated[
-        ReportFormat | None,
-        typer.Option(
-            "--output",
-            "--format",
-            "-o",
-            parser=one_of(ReportFormat),
-            metavar="[table|json|markdown]",
-            help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, "
-            "else json.",
-        ),
-    ] = None,
+    output: ReportOutputOption = None,
     min_age: MinAgeOption = None,
     exclude_id: ExcludeIdOption = None,
     exclude_file: ExcludeFileOption = None,
