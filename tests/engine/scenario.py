@@ -170,8 +170,11 @@ class Project:
         return found[0]
 
     def logs(self) -> str:
-        """Every log file the engine and its plugins wrote (under TMPDIR)."""
-        return "\n".join(p.read_text(errors="replace") for p in sorted((self.root / "tmp").rglob("*")) if p.is_file())
+        """Every file the engine and its plugins wrote: log files (TMPDIR), the backend's states, history and
+        backups, PULUMI_HOME."""
+        folders = [self.root / name for name in ("tmp", "state", "home")]
+        files = sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
+        return "\n".join(p.read_text(errors="replace") for p in files)
 
     def everything_shown(self) -> str:
         """All the output of every command so far, and the log files."""

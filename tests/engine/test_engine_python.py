@@ -12,7 +12,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from engine.scenario import PROJECT_A, SECRET_KEY, UNKNOWN, Emulator, NewProject, Project, UserVenv
+from engine.scenario import ACCESS_KEY, PROJECT_A, SECRET_KEY, UNKNOWN, Emulator, NewProject, Project, UserVenv
 from pins import NEWER_ID, PINNED, catalog_document
 
 PROGRAM = textwrap.dedent(
@@ -102,6 +102,7 @@ def test_the_secret_key_is_never_shown_and_no_cloudimages_plugin_is_looked_for(
     assert requests and all(r["status"] == 200 and r["project"] == PROJECT_A for r in requests), requests
     shown = project.everything_shown()
     assert len(shown) > 100_000  # -v=9 did log: the search below had something to search
+    assert ACCESS_KEY in shown  # config values are in what is searched: the access key, in plain text
     assert SECRET_KEY not in shown
     assert SECRET_KEY not in json.dumps(export)
     assert SECRET_KEY not in Path(project.root / "project" / "Pulumi.dev.yaml").read_text()

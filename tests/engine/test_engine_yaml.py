@@ -9,6 +9,7 @@ the stack config adds the emulator's endpoint and the credentials."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.scenario import ROOT, UNKNOWN, Emulator, NewProject, UserVenv
+from engine.scenario import ACCESS_KEY, PROJECT_A, ROOT, SECRET_KEY, UNKNOWN, Emulator, NewProject, UserVenv
 from pins import LISTED, NEWER_ID, PINNED, catalog_document, newest
 
 EXAMPLES = ROOT / "examples"
@@ -152,3 +153,21 @@ def test_a_preview_with_an_input_not_known_yet(new_project: NewProject, user_ven
     centos = newest([i for i in LISTED if i["__imagetype"] == "gold" and i["__platform"] == "CentOS"])
     assert project.outputs() == {"first": PINNED["id"], "second": centos["id"]}
     assert project.resource("second")["outputs"]["keepers"]["after"] == project.resource("first")["id"]
+
+
+def test_the_secret_key_never_shows_in_the_plugins_output_or_logs(
+    new_project: NewProject, user_venv: UserVenv, ims: Emulator
+) -> None:
+    project = new_project({"Pulumi.yaml": example("yaml-pinned-image", plugins=user_venv.bin)})
+    verbose = ("--logflow", "-v=9", "--logtostderr")
+    project.run("preview", *verbose)
+    project.run("up", "--yes", *verbose)
+    project.run("refresh", "--yes", *verbose)
+    export = project.export()
+    requests = ims.requests()
+    assert requests and all(r["status"] == 200 and r["project"] == PROJECT_A for r in requests), requests
+    shown = project.everything_shown()
+    assert "pulumi-resource-cloudimages" in shown and len(shown) > 100_000  # the plugin ran, and -v=9 logged
+    assert ACCESS_KEY in shown  # config values are in what is searched: the access key, in plain text
+    assert SECRET_KEY not in shown
+    assert SECRET_KEY not in json.dumps(export)
