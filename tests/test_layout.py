@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "plugin": {"ims", "choice", "pin"},
     "outdated": {"ims", "choice", "pin.state"},
     "cli": {"ims", "choice", "outdated", "emulator"},
-    "policy": {"ims", "outdated"},
+    "policy": {"ims", "outdated", "pin.state"},
     "emulator": {"ims.image", "ims.client"},
     "testing": {"ims", "choice", "emulator"},
     "pytest_plugin": {"emulator", "testing"},

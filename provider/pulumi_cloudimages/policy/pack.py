@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -38,7 +39,8 @@ from pulumi_policy import (
 from ..outdated.gate import Violation, ajudge, policy_settings
 from ..outdated.policy import DEFAULT_ENFORCEMENT, RULES, Level, Policy, PolicyError, Rule, read_policy
 from ..outdated.report import Listings
-from ..outdated.states import StateDocument, read_resource
+from ..outdated.states import IMAGE_KEYS, ImageKeys, StateDocument, read_resource
+from ..pin.state import PINNED_IMAGE
 
 PACK = "cloudimages"
 POLICY_FILE = "policyFile"
@@ -94,6 +96,24 @@ class Judge:
         return [_at(v, where[v.image_id]) for r in document.references for v in self.verdicts[r.image_id]]
 
 
+def _raw(value: Any) -> Any:
+    """A resource's properties as plain values: pulumi-policy hands them behind proxies that raise on a value not
+    known yet (pulumi_policy/proxy.py), and a stack policy would stop at the first; such a value is left out here
+    (its image is judged at `up`), and never read as an image ID (the engine's sentinel looks like one)."""
+    proxied = type(value).__module__ == "pulumi_policy.proxy"
+    if isinstance(value, Mapping):
+        return {key: _raw(item) for key, item in (value["__target"] if proxied else value).items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_raw(item) for item in (value["__target"] if proxied else value)]  # type: ignore[call-overload]
+    return None if isinstance(value, str) and value == UNKNOWN else value
+
+
+def _keys(resource_type: str) -> ImageKeys:
+    """The keys of image IDs in a resource's inputs: a PinnedImage's `id` too (the image it pins by ID)."""
+    pinned = resource_type == PINNED_IMAGE or resource_type.endswith(":PinnedImage")
+    return IMAGE_KEYS.adding(["id"]) if pinned else IMAGE_KEYS
+
+
 def _at(violation: Violation, where: Any) -> Violation:
     return Violation(violation.rule, violation.level, violation.image_id, violation.name, violation.reason, (where,))
 
@@ -111,14 +131,14 @@ def policies(judge: Judge, levels: Mapping[Rule, Level]) -> list[PulumiPolicy]:
         name = f"{PACK}-{rule.replace('_', '-')}"
 
         def inputs(args: ResourceValidationArgs, report: ReportViolation, rule: Rule = rule) -> None:
-            document = read_resource(args.props, "inputs", args.urn, "inputs")
+            document = read_resource(_raw(args.props), "inputs", args.urn, "inputs", _keys(args.resource_type))
             for violation in judge.violations(document, args.get_config()):
                 if violation.rule == rule:
                     report(_message(violation), None)
 
         def outputs(args: StackValidationArgs, report: ReportViolation, rule: Rule = rule) -> None:
             for resource in args.resources:
-                document = read_resource(resource.props, "outputs", resource.urn, "outputs")
+                document = read_resource(_raw(resource.props), "outputs", resource.urn, "outputs")
                 for violation in judge.violations(document, args.get_config()):
                     if violation.rule == rule:
                         report(_message(violation), resource.urn)
