@@ -107,13 +107,6 @@ def readme_go_blocks() -> list[str]:
     return re.findall(r"```go\n(.*?)```", section, re.S)
 
 
-README_GO = (
-    "README's Go PinnedImage code: Imagetype and Platform are enums in the Go SDK (cloudimages.ImageTypeGold, "
-    "cloudimages.PlatformUbuntu); pulumi.String does not compile"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=README_GO)
 def test_the_readme_go_code_compiles(new_project: NewProject, user_venv: UserVenv, go_sdk: Path) -> None:
     blocks = readme_go_blocks()
     assert len(blocks) == 2

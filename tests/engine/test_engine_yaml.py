@@ -135,8 +135,6 @@ UNKNOWN_KEEPER = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="defect: the plugin's Create answers a preview with an ID of its own "
-                   "(pin-<uuid>), which the engine hands to the program as known; up then creates another")  # fmt: skip
 def test_a_preview_with_an_input_not_known_yet(new_project: NewProject, user_venv: UserVenv, ims: Emulator) -> None:
     project = new_project({"Pulumi.yaml": "name: unknowns\nruntime: yaml\n" + UNKNOWN_KEEPER}, path=(user_venv.bin,))
     preview = project.preview_json()
