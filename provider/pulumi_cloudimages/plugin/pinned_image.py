@@ -139,10 +139,10 @@ class PinnedImageResource:
         wire = {**olds.wire, **news.wire}
         # A detailed diff by property path, so that `replaceOnChanges: ["keepers.rollout"]` matches
         # (pkg/resource/deploy/step_generator.go, `applyReplaceOnChanges`) and `preview --diff` shows the key.
-        # Where the pin was chosen is an output: the engine shows it old output against new (the preview's
-        # Update resolves the pin, so the new region is known), not old input against new.
-        detailed = {_path(wire.get(path[0]) or camel(path[0]), path[1:]):
-                    proto.PropertyDiff(kind=_KINDS[kind], inputDiff=path[0] != "chosen_in")
+        # `chosenIn` is an output only: `preview --diff` shows it deleted, as the engine takes a property's new value
+        # from the new inputs (pkg/engine/detailedDiff.go, TranslateDetailedDiff); the warning above says the move.
+        detailed = {_path(wire.get(path[0]) or camel(path[0]), path[1:]): proto.PropertyDiff(kind=_KINDS[kind],
+                                                                                         inputDiff=True)
                     for path, kind in paths.items()}  # fmt: skip
         return proto.DiffResponse(
             changes=proto.DiffResponse.DIFF_SOME if paths else proto.DiffResponse.DIFF_NONE,
