@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tool
+from engine.conftest import tool
 from engine.scenario import ROOT, Emulator, NewProject, Project, UserVenv, generate_sdk, run, user_environment
 from pins import PINNED
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from conftest import shared
+from engine.conftest import shared
 from engine.scenario import (
     ACCESS_KEY,
     PROJECT_A,

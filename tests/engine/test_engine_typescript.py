@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from conftest import tool
+from engine.conftest import tool
 from engine.scenario import Emulator, NewProject, UserVenv, generate_sdk
 from pins import NEWER_ID, PINNED, catalog_document
 
