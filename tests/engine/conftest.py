@@ -42,7 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks the tests that use the engine; without a built engine (and not on CI) the first is skipped saying
     which command builds it, and the others are deselected: one line, not one a test."""
-    uses = [item for item in items if "engine" in getattr(item, "fixturenames", ())]
+    # This folder's `engine` fixture: other tests have fixtures of that name (an emulator and Pulumi's mocks).
+    here = Path(__file__).parent
+    uses = [item for item in items if "engine" in getattr(item, "fixturenames", ()) and here in item.path.parents]
     for item in uses:
         item.add_marker(pytest.mark.engine)
     if not uses or ON_CI or find_engine() is not None:

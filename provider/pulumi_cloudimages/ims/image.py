@@ -156,11 +156,15 @@ class Image(BaseModel):
 
 
 class PageInfo(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     next_marker: str | None = None
 
 
 class ImagePage(BaseModel):
-    """The body of a `200` answer."""
+    """The body of a `200` answer (its validator, which holds `Image`'s, is built at the first answer)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     images: list[Image]
     page_info: PageInfo | None = None

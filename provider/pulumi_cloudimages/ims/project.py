@@ -9,18 +9,22 @@ from __future__ import annotations
 from typing import ClassVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigurationError, InvalidResponseError
 from .responses import excerpt, raise_for_error
 
 
 class _Project(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str | None = None
 
 
 class _Projects(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     projects: list[_Project]
 
 
