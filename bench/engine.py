@@ -1,12 +1,12 @@
 """Benchmark (issue 25: the real engine): `pulumi preview` of a YAML program with 12 `getImages` invokes and one
 `PinnedImage`, beside the same program without them (the engine's own floor: the CLI, the YAML host, the file
-backend), side by side as a ratio; and the plugin's start (process start to its port printed), which a preview
-that uses the plugin pays once.
+backend), side by side as a ratio; between them the PinnedImage alone (what loading the plugin costs a preview:
+its start, its schema, its configuration); and the plugin's start alone (process start to its port printed).
 
 The engine is the one `.ci/pulumi-engine` builds; the plugin and the emulator are this checkout's (the environment
 running this script), the plugin named under `plugins: providers:`. The 12 invokes are distinct (identical ones
-are sent to the service once per deployment). Each preview runs RUNS times, the two programs in turn so that
-both see the machine alike; medians.
+are sent to the service once per deployment). Each preview runs RUNS times, the programs in turn so that all see
+the machine alike; medians.
 
     uv run python bench/engine.py
 """
@@ -67,6 +67,15 @@ def with_lookups() -> str:
     )
 
 
+def pin_only() -> str:
+    outputs = "".join(f"  lookup{n}: none\n" for n in range(len(LOOKUPS)))
+    return (
+        f"name: pin\n{HEAD}resources:\n  ubuntu:\n    type: cloudimages:index:PinnedImage\n"
+        "    properties: { imagetype: gold, platform: Ubuntu, supportKvm: true, mostRecent: true }\n"
+        f"outputs:\n{outputs}  pinned: ${{ubuntu.imageId}}\n"
+    )
+
+
 def floor() -> str:
     outputs = "".join(f"  lookup{n}: none\n" for n in range(len(LOOKUPS)))
     return f"name: floor\n{HEAD}outputs:\n{outputs}  pinned: none\n"
@@ -97,7 +106,7 @@ def main() -> None:
         plain, secret = scenario.signed_config(ims)
         projects = {
             name: scenario.Project.create(Path(tmp) / name, engine, {"Pulumi.yaml": text}, config=plain, secrets=secret)
-            for name, text in (("floor", floor()), ("lookups", with_lookups()))
+            for name, text in (("floor", floor()), ("pin", pin_only()), ("lookups", with_lookups()))
         }
         for project in projects.values():  # once, untimed: the OS's file cache, the stack's first write
             project.run("preview")
@@ -110,9 +119,10 @@ def main() -> None:
         requests = len(ims.requests())
     starts = [plugin_start() for _ in range(RUNS)]
 
-    low, high = statistics.median(times["floor"]), statistics.median(times["lookups"])
+    low, pin, high = (statistics.median(times[name]) for name in ("floor", "pin", "lookups"))
     print(f"pulumi preview, median of {RUNS} (engine {engine})")
     print(f"  {'floor: no invokes, no resource':<44}{low:8.2f} s")
+    print(f"  {'1 PinnedImage (the plugin started, schema)':<44}{pin:8.2f} s   {pin / low:.2f}x the floor")
     print(f"  {'12 getImages invokes + 1 PinnedImage':<44}{high:8.2f} s   {high / low:.2f}x the floor")
     print(f"  requests to the emulator over {RUNS + 1} previews: {requests}")
     print(f"plugin start (process start to port printed), median of {RUNS}: {statistics.median(starts):.2f} s")
