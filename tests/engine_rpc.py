@@ -90,7 +90,7 @@ def provider_process(
         channel.close()
         if process.poll() is None:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=60)  # a bound for a loaded machine
 
 
 PLUGIN = [os.path.join(os.path.dirname(sys.executable), "pulumi-resource-cloudimages")]
