@@ -51,7 +51,10 @@ def test_get_images_takes_the_newest_of_the_family(emulator: Emulator) -> None:
     try:
         assert get_images(family="web-server").id == NEW["id"]  # the project's own, newest: never another owner's
         assert get_images(family="api").id == API["id"]
-        with pytest.raises(GetImagesError, match="family='web-server' and tag='role=web': a family is the tag "):
+        with pytest.raises(
+            GetImagesError,
+            match=r"family='web-server' and tag='role=web': give one of them \('web-server' means 'family.web-serv",
+        ):
             get_images(family="web-server", tag="role=web")
     finally:
         forget()

@@ -231,7 +231,8 @@ def _with_family(query: ImageQuery, selection: Selection) -> tuple[ImageQuery, S
     if family is None:
         return query, selection
     if query.tag is not None:
-        why = f"a family is the tag {FAMILY_KEY}.{family}; give one of them"
+        # Quoted values only: an adapter rewrites argument names in its words, and would rewrite bare ones here.
+        why = f"give one of them ({family!r} means {FAMILY_KEY + '.' + family!r})"
         raise InvalidQueryError(f"invalid selection: family={family!r} and tag={query.tag!r}: {why}",
                                 names=("family", "tag"))  # fmt: skip
     return query.with_options(tag=f"{FAMILY_KEY}={family}"), selection.model_copy(update={"most_recent": True})
