@@ -13,20 +13,27 @@ MAX_BYTES = 10 * 1024 * 1024  # a list of image IDs, not a data set: a bigger fi
 _ID_LIKE = re.compile(r"[0-9a-fA-F-]{4,}")
 
 
-def lines_of(path: str, refused: Callable[[str], Exception]) -> Iterator[tuple[int, str]]:
-    """(number, line) of each line that is not blank or a comment; `refused(why)` is raised for an unreadable,
-    oversized or non-UTF-8 file."""
+def read_text(
+    path: str, refused: Callable[[str], Exception], limit: int = MAX_BYTES, meant: str = "it should list image IDs only"
+) -> str:
+    """A small text file kept beside the code, UTF-8 (a BOM allowed); `refused(why)` is raised for an unreadable,
+    oversized (read up to `limit` bytes, never stat'ed: `meant` says what it should hold) or non-UTF-8 one."""
     try:
         with Path(path).open("rb") as stream:
-            content = stream.read(MAX_BYTES + 1)
+            content = stream.read(limit + 1)
     except OSError as exc:
         raise refused(f"cannot be read ({exc.strerror or exc})") from None
-    if len(content) > MAX_BYTES:
-        raise refused(f"is larger than {MAX_BYTES // 1024 // 1024} MiB; it should list image IDs only")
+    if len(content) > limit:
+        raise refused(f"is larger than {limit // 1024 // 1024} MiB; {meant}")
     try:
-        text = content.decode("utf-8-sig")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise refused(f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def lines_of(path: str, refused: Callable[[str], Exception]) -> Iterator[tuple[int, str]]:
+    """(number, line) of each line that is not blank or a comment (`read_text`'s refusals too)."""
+    text = read_text(path, refused)
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield number, line

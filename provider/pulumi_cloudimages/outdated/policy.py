@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from ..choice.guards import parse_duration
+from ..choice.listfile import read_text
 from ..choice.name_regex import compile_name_regex
 from ..errors import CloudImagesError, InvalidQueryError
 
@@ -82,16 +83,10 @@ def read_policy(path: str) -> Policy:
         raise PolicyError(
             f"{path}: reading a rule book needs PyYAML: pip install 'pulumi-cloudimages[policy]'"
         ) from None
+    text = read_text(path, lambda why: PolicyError(f"{path}: {why}"), MAX_BYTES, "not a rule book")
     try:
-        with Path(path).open("rb") as stream:
-            content = stream.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(content) > MAX_BYTES:
-        raise PolicyError(f"{path}: larger than 1 MiB: not a rule book")
-    try:
-        node = yaml.compose(content.decode("utf-8-sig"), Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not YAML: {exc}") from None
     if node is None:
         return Policy(str(Path(path).resolve()))
