@@ -17,7 +17,7 @@ from ..outdated.policy import read_policy
 from ..outdated.states import IMAGE_KEYS, MAX_STATE_BYTES, StateFileError
 from .common import EXIT_NO_MATCH, ReportOutputOption, fail, one_of, out, tell
 from .options import Target, target_options
-from .outdated import read_file
+from .outdated import note_skipped, read_file
 from .render import output_format, show_report
 
 _COLUMNS = ("Level", "Rule", "Image ID", "Name", "Reason", "Where")
@@ -89,10 +89,7 @@ def _row(violation: Violation) -> list[str]:
 
 
 def _notes(verdict: Verdict) -> None:
-    for item in verdict.report.skipped[:5]:
-        tell(f"note: {item.where}: {item.reason}")
-    if len(verdict.report.skipped) > 5:
-        tell(f"note: and {len(verdict.report.skipped) - 5} more values not judged")
+    note_skipped(verdict.report)
     counts = {level: sum(v.level == level for v in verdict.violations) for level in ("mandatory", "advisory")}
     tell(f"{len(verdict.report.images)} images judged: {counts['mandatory']} mandatory and {counts['advisory']} "
          f"advisory violations")  # fmt: skip

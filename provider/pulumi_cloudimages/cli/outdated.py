@@ -152,7 +152,7 @@ def outdated(
     _show(report, output or _default_format())
     _note_empty(documents, keys)
     _note_expired(ignores, report)
-    _note_skipped(report)
+    note_skipped(report)
     _note_held_back(report, min_age)
     _note_without_project(report)
     if report.failing(fail_on):
@@ -252,7 +252,7 @@ def _note_empty(documents: list[StateDocument], keys: ImageKeys) -> None:
             tell(f"note: {document.name}: no image ID found (read under the keys {read}; --image-key adds one)")
 
 
-def _note_skipped(report: OutdatedReport) -> None:
+def note_skipped(report: OutdatedReport) -> None:
     """Values under an image ID key that were not read: said on stderr, so that the output stays parseable."""
     for item in report.skipped[:_SKIPPED_SHOWN]:
         tell(f"note: {item.where}: {item.reason}")
