@@ -1,7 +1,8 @@
 """Each door loads what it needs and not the other doors (issue: start fast): the command line never loads the
-Pulumi SDK, gRPC or the emulator's web stack (the emulator only for `--emulator` and `serve`), and the provider
-plugin never loads `outdated`, the command line or its libraries. Read from `python -X importtime`, which lists
-every module a process imports, in real processes doing real work. Only what the package itself adds is
+Pulumi SDK or gRPC, loads none of the core for `--help` or a mistyped option, asks the emulator of `--emulator`
+in-process (its web stack loads only for `serve`, and for `outdated` and `check`, which ask it over a port), and
+the provider plugin never loads `outdated`, the command line or its libraries. Read from `python -X importtime`,
+which lists every module a process imports, in real processes doing real work. Only what the package itself adds is
 forbidden: `import pulumi` always loads dill and `pulumi.automation`; `import httpx` loads rich."""
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pulumi_cloudimages.emulator import Emulator
 STATES = Path(__file__).parent / "data" / "states"
 CLI_NEVER = ("pulumi", "grpc", "dill")
 WEB_STACK = ("starlette", "uvicorn")
+# The core's models and client. (pydantic's own models are not ours to forbid: typer loads them to read a
+# command's parameters whenever pydantic is installed.)
+CORE = ("pulumi_cloudimages.ims", "pulumi_cloudimages.choice", "pulumi_cloudimages.outdated")
 
 
 def imported(stderr: str) -> set[str]:
@@ -27,17 +31,23 @@ def loaded(modules: set[str], *tops: str) -> set[str]:
     return {m for m in modules if any(m == top or m.startswith(top + ".") for top in tops)}
 
 
-def cli(*args: str) -> set[str]:
+def cli(*args: str, exits: tuple[int, ...] = (0, 1)) -> set[str]:
     command = [sys.executable, "-X", "importtime", "-m", "pulumi_cloudimages.cli", *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=clean_environment())
-    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert done.returncode in exits, done.stderr[-2000:]
     return imported(done.stderr)
 
 
-def test_the_command_line_loads_neither_pulumi_nor_the_emulator_for_help() -> None:
-    modules = cli("--help")
-    assert "pulumi_cloudimages.cli.app" in modules
-    assert loaded(modules, *CLI_NEVER, *WEB_STACK, "pulumi_cloudimages.emulator") == set()
+def test_help_loads_none_of_the_core_nor_pulumi_nor_the_emulator() -> None:
+    for args in (["--help"], ["latest", "--help"], ["outdated", "--help"], ["check", "--help"]):
+        modules = cli(*args)
+        assert "pulumi_cloudimages.cli.app" in modules
+        assert loaded(modules, *CLI_NEVER, *WEB_STACK, *CORE, "pulumi_cloudimages.emulator", "httpx") == set(), args
+
+
+def test_a_mistyped_option_is_refused_before_the_core_loads() -> None:
+    modules = cli("latest", "--by", "colour", "--emulator", exits=(2,))
+    assert loaded(modules, *CORE, "pulumi_cloudimages.emulator") == set()
 
 
 def test_outdated_reads_a_pulumi_export_without_the_pulumi_sdk() -> None:
@@ -47,8 +57,15 @@ def test_outdated_reads_a_pulumi_export_without_the_pulumi_sdk() -> None:
     assert loaded(modules, *CLI_NEVER, *WEB_STACK) == set()
 
 
-def test_the_emulator_loads_with_emulator_only() -> None:
+def test_the_main_job_asks_the_emulator_in_process_without_a_web_stack() -> None:
     modules = cli("latest", "--by", "platform", "--imagetype", "gold", "--emulator", "-o", "json")
+    assert {"pulumi_cloudimages.emulator.in_process", "pulumi_cloudimages.choice.selection"} <= modules
+    # No server, no connection (httpcore), no event loop: one process asking itself.
+    assert loaded(modules, *CLI_NEVER, *WEB_STACK, "httpcore", "asyncio", "pulumi_cloudimages.outdated") == set()
+
+
+def test_outdated_asks_the_emulator_over_its_port() -> None:
+    modules = cli("outdated", str(STATES / "pulumi-web.json"), "--emulator", "-o", "json")
     assert {"pulumi_cloudimages.emulator.server", "uvicorn"} <= modules
     assert loaded(modules, *CLI_NEVER) == set()
 

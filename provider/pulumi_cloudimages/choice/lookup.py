@@ -29,7 +29,7 @@ from ..ims.client import ImsClient
 from ..ims.image import Image
 from ..ims.query import ImageQuery
 from ..ims.settings import Settings
-from .selection import Choice, Fetch, Flow, Selection, lookup_flow
+from .selection import Choice, Selection, choose
 
 # Results are kept by the images they hold (a `return_all` of a whole catalog is thousands): some 100 MB at most.
 IMAGES_KEPT = 20_000
@@ -137,9 +137,7 @@ def lookup(query: ImageQuery, selection: Selection, settings: Settings, *, fresh
 
 def _fetched(key: Hashable, query: ImageQuery, selection: Selection, settings: Settings) -> Choice:
     with _clients.using(settings) as client:
-        found = _drive(
-            lookup_flow(query, selection, client.own_project), lambda q, n: client.list_images(q, max_results=n)
-        )
+        found = choose(query, selection, client)
     with _results_lock:
         return _results.put(key, found)
 
@@ -149,21 +147,6 @@ def find_image(image_id: str, settings: Settings) -> Image | None:
     with _clients.using(settings) as client:
         found = client.list_images(ImageQuery(id=image_id), max_results=1)
     return found[0] if found else None
-
-
-def _drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
-    step = _step(flow, None)
-    while isinstance(step, Fetch):
-        step = _step(flow, fetch(step.query, step.max_results))
-    return step
-
-
-def _step(flow: Flow, images: list[Image] | None) -> Fetch | Choice:
-    """The flow's next request once it has `images` (None to start it), or its choice."""
-    try:
-        return flow.send(images)  # type: ignore[arg-type]  # a generator starts with send(None)
-    except StopIteration as done:
-        return cast(Choice, done.value)
 
 
 async def alookup(query: ImageQuery, selection: Selection, settings: Settings) -> Choice:

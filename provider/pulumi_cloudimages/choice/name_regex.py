@@ -8,9 +8,8 @@ handed to another engine. As in Go, `\\w`, `\\d` and `\\s` are ASCII; `\\pL` is 
 
 from __future__ import annotations
 
-from typing import Protocol
-
-import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
+import functools
+from typing import Any, Protocol
 
 from ..errors import InvalidQueryError, shown
 
@@ -22,21 +21,30 @@ class Regex(Protocol):
 
 
 # RE2's words for what it leaves out by design: lookaround, and backreferences (\1, \k<name>).
-_UNSUPPORTED = re2.compile(r"(?:invalid perl operator|invalid escape sequence): (\(\?<?[=!]|\\[1-9k])")
+_UNSUPPORTED = r"(?:invalid perl operator|invalid escape sequence): (\(\?<?[=!]|\\[1-9k])"
 _UNSUPPORTED_WORDS = {"(": "lookaround", "\\": "backreferences"}
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # the error is ours to report, not a line on stderr
+
+
+@functools.cache
+def _re2() -> tuple[Any, Any]:
+    """The RE2 module and its options, loaded with the first pattern: most lookups have none."""
+    import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
+
+    options = re2.Options()
+    options.log_errors = False  # the error is ours to report, not a line on stderr
+    return re2, options
 
 
 def compile_name_regex(pattern: str) -> Regex:
     """`pattern` compiled by RE2; `InvalidQueryError` naming `name_regex` and RE2's reason otherwise."""
+    re2, options = _re2()
     try:
-        compiled: Regex = re2.compile(pattern, _OPTIONS)
+        compiled: Regex = re2.compile(pattern, options)
         return compiled
     except re2.error as exc:
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         why = reason
-        unsupported = _UNSUPPORTED.search(reason)
+        unsupported = re2.search(_UNSUPPORTED, reason)
         if unsupported is not None:
             why = f"{reason}: RE2 has no {_UNSUPPORTED_WORDS[unsupported.group(1)[0]]}"
         elif "(?P=" in pattern and reason.startswith("invalid perl operator: (?P"):  # Python's named backreference

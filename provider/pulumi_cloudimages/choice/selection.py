@@ -2,7 +2,8 @@
 group, pinning; `explain.py` words why nothing (or too much) matched.
 
 The whole lookup is one generator, `lookup_flow`, in the manner of httpx's auth flows: it yields each
-`Fetch` it needs and receives that fetch's images, so the sync and async drivers (`lookup.py`) share it.
+`Fetch` it needs and receives that fetch's images; `choose` drives it over one client, and `lookup.py` over the
+clients it keeps, from a thread or an event loop.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -33,6 +34,9 @@ from .lineage import FAMILY_KEY
 from .name_regex import compile_name_regex, name_matches
 from .orders import CHOSEN_STATUS, highest_version_first, newest_first
 from .revocations import LISTED, check_exclude_ids, read_exclude_file
+
+if TYPE_CHECKING:
+    from ..ims.client import ImsClient
 
 OrderBy = Literal["created", "version"]
 GroupBy = Literal["platform", "os_version"]
@@ -236,6 +240,27 @@ def _with_family(query: ImageQuery, selection: Selection) -> tuple[ImageQuery, S
         raise InvalidQueryError(f"invalid selection: family={family!r} and tag={query.tag!r}: {why}",
                                 names=("family", "tag"))  # fmt: skip
     return query.with_options(tag=f"{FAMILY_KEY}={family}"), selection.model_copy(update={"most_recent": True})
+
+
+def choose(query: ImageQuery, selection: Selection, client: ImsClient) -> Choice:
+    """The choice for `query` and `selection`, asked of `client` (each time: `lookup.py` keeps results)."""
+    return drive(lookup_flow(query, selection, client.own_project), lambda q, n: client.list_images(q, max_results=n))
+
+
+def drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
+    """Run `flow`, each `Fetch` it yields answered by `fetch`."""
+    step = _step(flow, None)
+    while isinstance(step, Fetch):
+        step = _step(flow, fetch(step.query, step.max_results))
+    return step
+
+
+def _step(flow: Flow, images: list[Image] | None) -> Fetch | Choice:
+    """The flow's next request once it has `images` (None to start it), or its choice."""
+    try:
+        return flow.send(images)  # type: ignore[arg-type]  # a generator starts with send(None)
+    except StopIteration as done:
+        return cast(Choice, done.value)
 
 
 def lookup_flow(query: ImageQuery, selection: Selection, own_project: Callable[[], str | None] = lambda: None) -> Flow:

@@ -2,23 +2,20 @@
 one with the selection of `get_images`, and run the local emulator.
 
 Exit codes: 0 ok; 1 no match or ambiguous; 2 bad input; 3 API, authentication or network error.
+
+The commands load the core (its models, the client) when they run, so that `--help` and a mistyped option answer
+at once; what they show of it before is in `_facts.py`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
 
-from ..choice.arguments import split_arguments
-from ..choice.lookup import lookup
-from ..choice.name_regex import compile_name_regex, name_matches
-from ..choice.selection import Choice, GroupBy, OrderBy
 from ..errors import CloudImagesError, InvalidQueryError
-from ..ims.client import ImsClient
-from ..ims.image import Image
-from ..ims.query import ImageQuery
+from ._facts import GroupBy, OrderBy
 from .check import check
 from .common import (
     Commands,
@@ -31,6 +28,7 @@ from .common import (
     one_of,
     out,
     tell,
+    words,
 )
 from .options import Target, query_options
 from .outdated import outdated
@@ -38,6 +36,9 @@ from .render import OutputFormat, output_format, show_groups, show_image, show_i
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+
+    from ..choice.selection import Choice
+    from ..ims.image import Image
 
 app = typer.Typer(
     name="cloudimages",
@@ -60,8 +61,8 @@ OutputOption = Annotated[
         "--output",
         "--format",
         "-o",
-        parser=one_of(OutputFormat),
-        metavar="[table|json|ids]",
+        parser=one_of(get_args(OutputFormat)),
+        metavar=words(get_args(OutputFormat)),
         help="table, json (wire field names) or ids; default: table on a terminal, else json.",
     ),
 ]
@@ -72,8 +73,8 @@ NameRegexOption = Annotated[
 OrderByOption = Annotated[
     OrderBy,
     typer.Option(
-        parser=one_of(OrderBy),
-        metavar="[created|version]",
+        parser=one_of(get_args(OrderBy)),
+        metavar=words(get_args(OrderBy)),
         help="created: newest first; version: highest OS version first.",
     ),
 ]
@@ -103,11 +104,15 @@ def list_images(
     \b
       cloudimages list --emulator --imagetype gold --support-kvm --created-at 'gt:2024-01-01T00:00:00Z'
     """
+    from ..choice.name_regex import compile_name_regex, name_matches
+    from ..ims.query import ImageQuery
+
     try:
         query = ImageQuery.model_validate(filters)
         regex = compile_name_regex(name_regex) if name_regex is not None else None
         images: list[Image] = []
-        with ImsClient(settings=target.settings(ctx)) as client, _progress() as progress:
+        client = target.client(ctx)
+        with _progress() as progress:
             task = progress.add_task("listing images", total=None, visible=False)
             for page in client.iter_pages(query, max_results=max_results):
                 images += page
@@ -176,7 +181,10 @@ def latest(
     by: Annotated[
         GroupBy,
         typer.Option(
-            "--by", parser=one_of(GroupBy), metavar="[platform|os_version]", help="Group by platform or os_version."
+            "--by",
+            parser=one_of(get_args(GroupBy)),
+            metavar=words(get_args(GroupBy)),
+            help="Group by platform or os_version.",
         ),
     ] = "platform",
     name_regex: NameRegexOption = None,
@@ -206,8 +214,11 @@ def latest(
 def _choose(ctx: typer.Context, target: Target, filters: dict[str, Any], **selection: Any) -> Choice:
     """The lookup of `get_images` with these filters and selection (checked as it checks them), and on stderr
     what the guards left out that would have come first."""
+    from ..choice.arguments import split_arguments
+    from ..choice.selection import choose
+
     query, chosen, _ = split_arguments({**filters, **selection})
-    choice = lookup(query, chosen, target.settings(ctx))
+    choice = choose(query, chosen, target.client(ctx))
     for note in choice.notes:
         tell(f"note: {in_options(note)}")
     return choice

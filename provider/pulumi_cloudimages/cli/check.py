@@ -4,21 +4,21 @@ table, JSON or Markdown (a pull-request comment), and an exit code a CI job can 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 
 from ..errors import CloudImagesError
-from ..outdated.gate import FailOn, Verdict, Violation, ajudge
-from ..outdated.policy import read_policy
-from ..outdated.states import IMAGE_KEYS, MAX_STATE_BYTES, StateFileError
-from .common import EXIT_NO_MATCH, ReportOutputOption, fail, one_of, out, tell
+from ._facts import CheckFailOn
+from .common import EXIT_NO_MATCH, ReportOutputOption, fail, one_of, out, tell, words
 from .options import Target, target_options
 from .outdated import note_skipped, read_file
 from .render import output_format, show_report
+
+if TYPE_CHECKING:
+    from ..outdated.gate import Verdict, Violation
 
 _COLUMNS = ("Level", "Rule", "Image ID", "Name", "Reason", "Where")
 
@@ -41,10 +41,10 @@ def check(
         typer.Option(metavar="FILE", help="The rule book (cloudimages-policy.yaml).", show_default=False),
     ] = "cloudimages-policy.yaml",
     fail_on: Annotated[
-        FailOn,
+        CheckFailOn,
         typer.Option(
-            parser=one_of(FailOn),
-            metavar="[mandatory|advisory|never]",
+            parser=one_of(get_args(CheckFailOn)),
+            metavar=words(get_args(CheckFailOn)),
             help="Exit 1 on a violation of this level or a stricter one; never: exit 0 whatever is found.",
         ),
     ] = "mandatory",
@@ -62,6 +62,12 @@ def check(
       terraform plan -out tfplan && terraform show -json tfplan > plan.json
       cloudimages check plan.json --policy cloudimages-policy.yaml -o markdown
     """
+    import asyncio
+
+    from ..outdated.gate import ajudge
+    from ..outdated.policy import read_policy
+    from ..outdated.states import IMAGE_KEYS, MAX_STATE_BYTES, StateFileError
+
     try:
         rules = read_policy(policy)
         if not files and sys.stdin.isatty():

@@ -5,17 +5,17 @@ way, `one_of` for options that take one of a few words, and the guard options of
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from ..choice.selection import Selection
 from ..errors import CloudImagesError, ConfigurationError, InvalidQueryError, SelectionError, shown
-from ..ims.query import FILTER_NAMES
 from ..naming import option, rephrase
-from .options import CLI_WORDS
+from .options import cli_words
 
 EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_SERVICE = 1, 2, 3
 
@@ -72,9 +72,8 @@ def _given(args: list[str], names: list[str]) -> tuple[str | None, str | None]:
     return typed, given
 
 
-def one_of(literal: Any) -> Any:
-    """Parse an option to one of a Literal's values, with a plain message for any other value."""
-    allowed = get_args(literal)
+def one_of(allowed: Sequence[str]) -> Any:
+    """Parse an option to one of these words, with a plain message for any other value."""
 
     def parse(value: str) -> str:
         if value not in allowed:
@@ -91,6 +90,13 @@ MinAgeOption = Annotated[
 ExcludeIdOption = Annotated[
     list[str] | None, typer.Option("--exclude-id", metavar="<id>", help="Never choose this image (repeatable).")
 ]
+
+
+def words(allowed: Sequence[str]) -> str:
+    """The metavar of an option that takes one of these words: `[table|json|ids]`."""
+    return f"[{'|'.join(allowed)}]"
+
+
 ReportFormat = Literal["table", "json", "markdown"]
 ReportOutputOption = Annotated[
     ReportFormat | None,
@@ -98,8 +104,8 @@ ReportOutputOption = Annotated[
         "--output",
         "--format",
         "-o",
-        parser=one_of(ReportFormat),
-        metavar="[table|json|markdown]",
+        parser=one_of(get_args(ReportFormat)),
+        metavar=words(get_args(ReportFormat)),
         help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, else json.",
     ),
 ]
@@ -122,18 +128,26 @@ def fail(exc: Exception) -> typer.Exit:
         code = EXIT_BAD_INPUT
     else:
         code = EXIT_SERVICE
-    message = exc.in_words(CLI_WORDS.where) if isinstance(exc, CloudImagesError) else str(exc)
+    message = exc.in_words(cli_words().where) if isinstance(exc, CloudImagesError) else str(exc)
     if isinstance(exc, (InvalidQueryError, SelectionError)):  # settings' messages are phrased for us already
         message = in_options(message)
     tell(f"error: {' '.join(message.split())}")
     return typer.Exit(code)
 
 
-# The names that messages use, and the options that set them on the command line.
-_OPTION_NAMES = (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
+# The options that set names that messages use, where they are not the names' own (`option(name)`).
 _OPTION_WORDS = {"group_by": "--by", "exclude_ids": "--exclude-id"}
+
+
+@functools.cache
+def _option_names() -> tuple[str, ...]:
+    """The names that messages use: of filters and selection, and of settings."""
+    from ..choice.selection import Selection
+    from ..ims.query import FILTER_NAMES
+
+    return (*FILTER_NAMES, *Selection.model_fields, "region", "endpoint", "project_id")
 
 
 def in_options(message: str) -> str:
     """A message of the lookup with the Python names of filters and selection as the options that set them."""
-    return rephrase(message, _OPTION_NAMES, lambda name: _OPTION_WORDS.get(name) or option(name))
+    return rephrase(message, _option_names(), lambda name: _OPTION_WORDS.get(name) or option(name))

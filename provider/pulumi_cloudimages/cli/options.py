@@ -1,8 +1,8 @@
 """The options every querying command shares: where to look (`--region`, `--endpoint`, `--project-id`,
 `--emulator`, `--debug`: `target_options`) and, for the commands that take filters (`query_options`), the
-filters, derived from `ImageQuery`: one option per filter, named after its Python name (`--imagetype`,
-`--support-kvm/--no-support-kvm`, `--created-at`), plus `--filter WIRE_NAME=VALUE` for anything else the
-service understands (`__support_s4l=true`)."""
+filters of `ImageQuery` as `_facts.py` lists them: one option per filter, named after its Python name
+(`--imagetype`, `--support-kvm/--no-support-kvm`, `--created-at`), plus `--filter WIRE_NAME=VALUE` for anything
+else the service understands (`__support_s4l=true`)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ..ims.query import FILTER_NAMES, WIRE_NAMES, ImageQuery, inner_type, is_filter_name
-from ..ims.settings import ENVIRONMENT, Settings, Vocabulary, environment_hint
 from ..naming import LOGGER, option
+from ._facts import FILTERS
+
+if TYPE_CHECKING:
+    from ..ims.client import ImsClient
+    from ..ims.settings import Settings, Vocabulary
 
 PANEL = "Filters (GET /v2/cloudimages)"
 TARGET_PANEL = "Where to look (credentials come from HW_ACCESS_KEY / HW_SECRET_KEY or HW_AUTH_TOKEN)"
@@ -39,38 +42,58 @@ class Target:
 
     def settings(self, ctx: typer.Context, fallback: Mapping[str, str | None] | None = None) -> Settings:
         """The settings of these options, else the environment, else `fallback` (a rule book's region and
-        endpoint)."""
+        endpoint). With --emulator, the bundled emulator serves on a local port until the command ends."""
+        if not self.emulator:
+            return self._settings(ctx, self.endpoint, fallback)
+        from ..emulator.server import Emulator  # the emulator loads only for the commands that start it
+
+        emulator = Emulator().start()
+        ctx.call_on_close(lambda: emulator.stop(wait=False))  # the command is done with it: no need to wait
+        return self._settings(ctx, emulator.url)
+
+    def client(self, ctx: typer.Context) -> ImsClient:
+        """A client of these options, closed when the command ends. With --emulator, the bundled emulator
+        answers it in-process: a web server would take longer to load and start than the command takes."""
+        from ..ims.client import ImsClient
+
+        if not self.emulator:
+            return ctx.with_resource(ImsClient(settings=self.settings(ctx)))
+        from ..emulator.in_process import URL, EmulatorTransport
+
+        return ctx.with_resource(ImsClient(settings=self._settings(ctx, URL), transport=EmulatorTransport()))
+
+    def _settings(
+        self, ctx: typer.Context, endpoint: str | None, fallback: Mapping[str, str | None] | None = None
+    ) -> Settings:
+        from ..ims.settings import Settings  # the core loads when a command runs: --help needs none of it
+
         if self.debug:
             ctx.with_resource(_log_to_stderr())  # removed when the command ends, however it ends
-        endpoint = self.endpoint
-        if self.emulator:
-            from ..emulator.server import Emulator
-
-            emulator = Emulator().start()
-            ctx.call_on_close(lambda: emulator.stop(wait=False))  # the command is done with it: no need to wait
-            endpoint = emulator.url
         # The emulator needs no account: credentials and a region in the environment are for the cloud.
         env: dict[str, str] | None = {} if self.emulator else None
         region = self.region
-        if fallback and not self.emulator:
+        if fallback:
             region = region or (None if os.environ.get("HW_REGION_NAME") else fallback.get("region"))
             endpoint = endpoint or fallback.get("endpoint")
-        return Settings.resolve(env, words=CLI_WORDS, region=region, endpoint=endpoint, project_id=self.project_id)
+        return Settings.resolve(env, words=cli_words(), region=region, endpoint=endpoint, project_id=self.project_id)
 
 
 # Settings in the words of the command line: the options that set them, else their environment variables.
 _OPTIONS = {"region": "--region", "endpoint": "--endpoint", "project_id": "--project-id"}
 
 
-def _where(key: str) -> str:
-    if key == "endpoint":
-        return "--endpoint or --emulator"
-    if key in _OPTIONS:
-        return _OPTIONS[key] + environment_hint(key)
-    return ENVIRONMENT[key][0] if key in ENVIRONMENT else key
+@functools.cache
+def cli_words() -> Vocabulary:
+    from ..ims.settings import ENVIRONMENT, Vocabulary, environment_hint
 
+    def where(key: str) -> str:
+        if key == "endpoint":
+            return "--endpoint or --emulator"
+        if key in _OPTIONS:
+            return _OPTIONS[key] + environment_hint(key)
+        return ENVIRONMENT[key][0] if key in ENVIRONMENT else key
 
-CLI_WORDS = Vocabulary(name=lambda key: _OPTIONS.get(key) or _where(key), where=_where)
+    return Vocabulary(name=lambda key: _OPTIONS.get(key) or where(key), where=where)
 
 
 def _target_option(name: str, kind: Any, default: Any, help: str) -> inspect.Parameter:
@@ -123,27 +146,14 @@ def _log_to_stderr() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _help(name: str) -> str:
-    field = ImageQuery.model_fields[name]
-    kind = inner_type(field.annotation)
-    allowed = f" One of: {', '.join(get_args(kind))}." if get_origin(kind) is Literal else ""
-    return f"{field.description}{allowed}"
-
-
-def _parameter(name: str) -> inspect.Parameter:
-    kind = inner_type(ImageQuery.model_fields[name].annotation)
+def _parameter(name: str, kind: type, help: str) -> inspect.Parameter:
     flag = f"{option(name)}/--no-{option(name)[2:]}" if kind is bool else option(name)
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
-        default=typer.Option(None, flag, help=_help(name), rich_help_panel=PANEL, show_default=False),
-        annotation=Optional[kind if kind in (bool, int) else str],  # noqa: UP045 (typer reads these at run time)
+        default=typer.Option(None, flag, help=help, rich_help_panel=PANEL, show_default=False),
+        annotation=Optional[kind],  # noqa: UP045 (typer reads these at run time)
     )
-
-
-# The filters most lookups use come first in --help; the rest follow in the API's order.
-COMMON_FILTERS = ("imagetype", "platform", "architecture", "os_type", "os_bit", "status", "name", "tag")
-_FILTER_ORDER = [*COMMON_FILTERS, *(name for name in ImageQuery.model_fields if name not in COMMON_FILTERS)]
 
 
 _EXTRA = inspect.Parameter(
@@ -160,8 +170,7 @@ _EXTRA = inspect.Parameter(
 )
 
 
-_FILTERS = [*map(_parameter, _FILTER_ORDER), _EXTRA]
-_ANY_FILTER_NAME = sorted({*FILTER_NAMES, *WIRE_NAMES.values()})  # what --filter may name, for a did-you-mean
+_FILTERS = [*(_parameter(*facts) for facts in FILTERS), _EXTRA]
 
 
 def query_options(command: Command) -> Command:
@@ -177,8 +186,10 @@ def _filters(values: dict[str, Any]) -> dict[str, Any]:
         wire, sep, value = item.partition("=")
         if not sep or not wire:
             raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
+        from ..ims.query import FILTER_NAMES, WIRE_NAMES, is_filter_name
+
         if not is_filter_name(wire):
-            close = difflib.get_close_matches(wire, _ANY_FILTER_NAME, n=1)
+            close = difflib.get_close_matches(wire, sorted({*FILTER_NAMES, *WIRE_NAMES.values()}), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else " (see --help, and docs/filters.md)"
             raise typer.BadParameter(f"{item}: unknown filter {wire!r}{hint}", param_hint="--filter")
         given[wire] = value

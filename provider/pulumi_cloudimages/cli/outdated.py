@@ -6,28 +6,15 @@ network error.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 
-from ..choice.lineage import FAMILY_KEY
 from ..errors import CloudImagesError, InvalidQueryError
-from ..ims.image import format_time
-from ..outdated.ignores import IgnoreList, read_ignore_file
-from ..outdated.report import FailOn, ImageReport, OutdatedReport, afind_outdated, offer_guards
-from ..outdated.states import (
-    IMAGE_KEYS,
-    MAX_STATE_BYTES,
-    ImageKeys,
-    StateDocument,
-    StateFileError,
-    read_capped,
-    read_state,
-)
+from ._facts import FAMILY_KEY, MAX_FILE_MIB, OutdatedFailOn
 from .common import (
     EXIT_NO_MATCH,
     ExcludeFileOption,
@@ -39,9 +26,15 @@ from .common import (
     one_of,
     out,
     tell,
+    words,
 )
-from .options import CLI_WORDS, Target, target_options
+from .options import Target, cli_words, target_options
 from .render import markdown_table, output_format, show_report
+
+if TYPE_CHECKING:
+    from ..outdated.ignores import IgnoreList
+    from ..outdated.report import ImageReport, OutdatedReport
+    from ..outdated.states import ImageKeys, StateDocument
 
 EXIT_FAILING = EXIT_NO_MATCH  # 1: the answer is not the one hoped for
 _SKIPPED_SHOWN = 5
@@ -61,10 +54,10 @@ def outdated(
         ),
     ] = None,
     fail_on: Annotated[
-        FailOn,
+        OutdatedFailOn,
         typer.Option(
-            parser=one_of(FailOn),
-            metavar="[outdated|withdrawn|gone|revoked|never]",
+            parser=one_of(get_args(OutdatedFailOn)),
+            metavar=words(get_args(OutdatedFailOn)),
             help="Exit 1 when an image has this status or a worse one (current < outdated < withdrawn < gone < "
             "revoked); never: exit 0 whatever the report says.",
         ),
@@ -117,7 +110,7 @@ def outdated(
     max_file_size: Annotated[
         int,
         typer.Option(min=1, metavar="MIB", help="The largest FILE read, in MiB (a bigger one is refused, exit 2)."),
-    ] = MAX_STATE_BYTES // 1024 // 1024,
+    ] = MAX_FILE_MIB,
 ) -> None:
     """Which images do these stacks run, and are they outdated, withdrawn or gone?
 
@@ -134,6 +127,12 @@ def outdated(
       pulumi stack export | cloudimages outdated --fail-on withdrawn -
       cloudimages outdated terraform.tfstate prod.json -o markdown --min-age 7d --exclude-file revoked.txt
     """
+    import asyncio
+
+    from ..outdated.ignores import IgnoreList, read_ignore_file
+    from ..outdated.report import afind_outdated, offer_guards
+    from ..outdated.states import IMAGE_KEYS, StateFileError
+
     try:
         guards = offer_guards(min_age=min_age, exclude_ids=exclude_id, exclude_file=exclude_file)
         if not files and sys.stdin.isatty():  # no FILE and nothing piped: say so rather than wait on the keyboard
@@ -161,6 +160,8 @@ def outdated(
 
 def read_file(name: str, limit: int, keys: ImageKeys) -> StateDocument:
     """A FILE of the command line (`-`: standard input), read up to `limit` bytes."""
+    from ..outdated.states import StateFileError, read_capped, read_state
+
     if name == "-":
         return read_state(read_capped(sys.stdin.buffer, "<stdin>", limit), "<stdin>", keys)
     try:
@@ -212,6 +213,8 @@ def markdown(report: OutdatedReport) -> str:
 
 def _note_held_back(report: OutdatedReport, min_age: str | None) -> None:
     """Newer images a soak time keeps from being offered: a `current` image may be so only for now."""
+    from ..ims.image import format_time
+
     for image in (image for image in report.images if image.held_back):
         newest, count = image.held_back[0], len(image.held_back)
         soak = f"--min-age {min_age}" if min_age and image.rule == "lineage" else "the soak time"
@@ -224,7 +227,7 @@ def _note_without_project(report: OutdatedReport) -> None:
     """Once: an image reported gone may be a private or shared one that a caller with no project cannot see."""
     if report.without_project and any(image.status == "gone" for image in report.images):
         tell(f"note: no project ID is set, so only public images are visible and a private or shared image in use "
-             f"is reported gone: set {CLI_WORDS.where('project_id')}")  # fmt: skip
+             f"is reported gone: set {cli_words().where('project_id')}")  # fmt: skip
 
 
 def _by_region(option: str, given: list[str] | None, what: str) -> dict[str, str]:

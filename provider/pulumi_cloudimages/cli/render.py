@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
 
-from ..ims.image import Image
 from .common import out
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..ims.image import Image
 
 OutputFormat = Literal["table", "json", "ids"]
 
@@ -38,6 +39,8 @@ def _size(image: Image) -> str:
 
 
 def _table(images: Sequence[Image]) -> Table:
+    from rich.table import Table  # loaded for a table only: JSON, for other programs, needs none of it
+
     table = Table(header_style="bold")
     table.add_column("ID", no_wrap=True, style="cyan")  # whole, so it can be copied
     for title in ("Name", "Platform", "OS version", "Arch", "Status", "Created (UTC)", "Size"):
@@ -121,6 +124,10 @@ def show_report(columns: Sequence[str], rows: Sequence[Sequence[str]], fmt: str,
     if fmt == "markdown":
         out.file.write(markdown_table(columns, rows, empty=empty) + "\n")
         return
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(header_style="bold")
     for title in columns:
         table.add_column(title, overflow="fold", no_wrap=title == "Image ID")

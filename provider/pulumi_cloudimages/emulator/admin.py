@@ -27,6 +27,7 @@ from .answers import ims_error
 from .catalog import NESTED_TOO_DEEP, Catalog, CatalogError
 from .faults import Fault
 from .state import EmulatorState
+from .web import as_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -48,9 +49,9 @@ def admin_routes(state: EmulatorState) -> list[Route]:
         try:
             fault, times = Fault.from_document(json.loads(await request.body()))
         except ValueError as exc:  # bad JSON too
-            return ims_error(400, "IMG.0001", f"POST /_emulator/faults: {exc}")
+            return as_response(ims_error(400, "IMG.0001", f"POST /_emulator/faults: {exc}"))
         except RecursionError:
-            return ims_error(400, "IMG.0001", f"POST /_emulator/faults: not valid JSON: {NESTED_TOO_DEEP}")
+            return as_response(ims_error(400, "IMG.0001", f"POST /_emulator/faults: not valid JSON: {NESTED_TOO_DEEP}"))
         state.faults.add(fault, times)
         return JSONResponse({"queued": len(state.faults)}, status_code=201)
 
@@ -59,7 +60,7 @@ def admin_routes(state: EmulatorState) -> list[Route]:
         try:  # parsed off the event loop: a large catalog takes seconds, and requests keep being answered
             replacement = await run_in_threadpool(Catalog.from_json, document, "PUT /_emulator/catalog")
         except CatalogError as exc:
-            return ims_error(400, "IMG.0001", str(exc))
+            return as_response(ims_error(400, "IMG.0001", str(exc)))
         state.replace_catalog(replacement)
         return JSONResponse({"status": "ok", "images": len(replacement)})
 
@@ -88,19 +89,23 @@ def _refusal(request: Request) -> Response | None:
     except ValueError:  # "[::1" and the like
         name = None
     if name not in ("localhost", listening):
-        return ims_error(
-            421,
-            "IMG.0001",
-            f"{where}: the admin API answers only requests addressed to localhost or "
-            f"{listening}, not Host {host!r} (a web page must not reach it under a name of its own)",
+        return as_response(
+            ims_error(
+                421,
+                "IMG.0001",
+                f"{where}: the admin API answers only requests addressed to localhost or "
+                f"{listening}, not Host {host!r} (a web page must not reach it under a name of its own)",
+            )
         )
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if request.method in ("POST", "PUT") and media_type != "application/json":
         got = request.headers.get("content-type")
-        return ims_error(
-            415,
-            "IMG.0001",
-            f"{where}: send the body with Content-Type: application/json "
-            f"(got {'no Content-Type' if got is None else repr(got)})",
+        return as_response(
+            ims_error(
+                415,
+                "IMG.0001",
+                f"{where}: send the body with Content-Type: application/json "
+                f"(got {'no Content-Type' if got is None else repr(got)})",
+            )
         )
     return None

@@ -20,11 +20,12 @@ import uvicorn
 from typing_extensions import Self
 
 from ..ims.client import ImsClient
-from .app import ConnectionDropped, create_app
+from .app import create_app
 from .catalog import Catalog
 from .faults import Fault, FaultKind
 from .sample import sample_catalog
 from .state import Credential, EmulatorState, RequestLog
+from .web import ConnectionDropped
 
 # What a catalog may be given as: loaded, a catalog file's path, or a catalog document (`{"images": [...]}`).
 CatalogSource = Catalog | str | Path | Mapping[str, Any]

@@ -6,7 +6,6 @@ retry policy and the reading of answers. Each reuses its connections until close
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 import threading
@@ -270,6 +269,8 @@ class AsyncImsClient(_ClientBase):
     ) -> None:
         super().__init__(backoff=backoff, timeout=timeout, settings=settings, **options)
         self._http = httpx.AsyncClient(transport=transport, **self._http_options())
+        import asyncio  # loaded with the first async client: the synchronous doors never need it
+
         self._discovery_lock = asyncio.Lock()
 
     async def list_images(
@@ -316,6 +317,8 @@ class AsyncImsClient(_ClientBase):
                         raise self._discovery_failed(lookup, exc) from exc
 
     async def _send_with_retries(self, request: httpx.Request, **send: Any) -> httpx.Response:
+        import asyncio
+
         attempt = 0
         while True:
             attempt += 1
