@@ -1,6 +1,7 @@
-"""The emulated service, with no web framework: `answer(state, call)` is the `Answer` to a request of
+"""The emulated service, with no web framework: `answering(state, call)` gives the `Answer` to a request of
 `GET /v2/cloudimages` or of the IAM project lookup, with the faults queued and the caller's checks (signature,
-token, project). `web.py` serves it behind a port; `in_process.py` answers an httpx client with it directly."""
+token, project). `app.py` serves it through Starlette behind a port; `in_process.py` answers an httpx client
+with it directly."""
 
 from __future__ import annotations
 
