@@ -14,18 +14,17 @@ and a page the next positions in order.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import operator
 import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from itertools import chain, compress, islice, repeat
+from functools import lru_cache
+from itertools import accumulate, chain, compress, islice
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from ..errors import CloudImagesError
-from ..ims.image import Flag, Image
+from ..ims.image import Flag, Image, forget_formatted_times
 from . import bits as positions
 from .filters import INDEXED_FIELDS, SORT_KEYS, BadParameter, Listing
 
@@ -41,8 +40,8 @@ MemberState = Literal["accepted", "pending", "rejected"]
 
 _ATTRIBUTES = {info.alias or name: name for name, info in Image.model_fields.items()}
 # Every field an image's index entry holds: the filtered ones and the `__support_*` flags the model names
-# (flags it does not name are indexed from the image's extra fields).
-# IDs are found through `Catalog._ids`.
+# (flags it does not name are indexed from the image's extra fields, as tags are).
+# IDs are found through `Catalog._unique["id"]`.
 _FIELDS = tuple(
     dict.fromkeys([*(f for f in INDEXED_FIELDS if f != "id"), *(f for f in _ATTRIBUTES if f.startswith("__support_"))])
 )
@@ -51,11 +50,20 @@ _FIELDS = tuple(
 _FLAGS = {info.alias or name for name, info in Image.model_fields.items() if Flag in get_args(info.annotation)}
 _FLAGS.add("__whole_image")
 _SORTED = tuple(key for key in SORT_KEYS if key not in ("id", "created_at"))
+# The typed values the index reads of an image besides its ID and name, a row: mostly those of many other images,
+# so each distinct row is kept once. The model's fields come first, then those it does not name (extra fields).
+_ROW = tuple(sorted(dict.fromkeys(f for f in (*_FIELDS, *_SORTED) if f != "name"), key=lambda f: f not in _ATTRIBUTES))
+_NAMED = operator.itemgetter(*(_ATTRIBUTES[f] for f in _ROW if f in _ATTRIBUTES))  # of a model's __dict__
+_UNNAMED = tuple(f for f in _ROW if f not in _ATTRIBUTES)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+_UNDATED = -(2**63)  # before any time: the images without one come first
 # A value of at least this many images is kept as a bit set (12 KB for 100,000 images), rarer ones as
-# positions: a field with a value per image (id, name) then costs 4 bytes per image, not 12 KB.
+# positions, and a value of one image (an ID, most names) in its field's `_Unique` table.
 _DENSE = 1024
+_ONLY = [bytes(code == i for code in range(256)) for i in range(64)]  # translations: byte i to 1, others to 0
 _STEP = 4096
+_TRIMMED_FROM = 10_000  # images: a smaller load leaves too little memory behind to be worth giving back
 _RESULTS_HELD = 1_000_000  # positions kept in sorted results for paging (4 MB)
 # json's parser recurses once per level, so its depth is bounded by the interpreter's recursion limit.
 NESTED_TOO_DEEP = f"arrays and objects nested too deep (at most about {sys.getrecursionlimit():,} levels)"
@@ -77,28 +85,47 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _time(text: str | None) -> int | None:
-    """A time of an answer (`format_time`'s form) in microseconds."""
-    if text is None:
-        return None
-    return (datetime.fromisoformat(text.replace("Z", "+00:00")) - _EPOCH) // timedelta(microseconds=1)
+def _micros(value: datetime | None) -> int:
+    """A time in microseconds since 1970 (`_UNDATED` for none)."""
+    return _UNDATED if value is None else (value - _EPOCH) // _MICROSECOND
+
+
+@lru_cache(maxsize=64)
+def _flags_among(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The flags among an image's fields: images mostly carry the same fields, so this is worked out once."""
+    return tuple(name for name in fields if name in _FLAGS or name.startswith("__support_"))
 
 
 class _Builder:
-    """Validates images one at a time and keeps only their answers, so that a large catalog is never in
-    memory as parsed JSON and served at once (the index is then read from the answers: see `Catalog`)."""
+    """Validates images one at a time and keeps only their answers and the typed values the index reads, so that
+    a large catalog is never in memory as parsed JSON or as models and served at once (see `Catalog`)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.bodies: list[bytes] = []
+        self._start()
+
+    def _start(self) -> None:
+        self.answers: list[bytes] = []
+        self.ids: list[str] = []
+        self.names: list[str | None] = []
+        self.rows: dict[tuple[Any, ...], int] = {}  # each distinct `_ROW`, numbered
+        self.kinds = array("I")  # each image's row number
+        self.distinct: list[dict[Any, Any]] = [{} for _ in _ROW]  # each field's values: rows share them
+        self.created = array("q")
+        self.updated = array("q")
+        # (index, field, value): tags and the flags the model does not name, which few images have
+        self.rare: list[tuple[int, str, str | None]] = []
+        self.texts: dict[str, str] = {}  # one copy of each tag
 
     def add(self, wire: Any) -> None:
-        where = f"{self.source}: image #{len(self.bodies)}"
+        index = len(self.answers)
+        where = f"{self.source}: image #{index}"
         if not isinstance(wire, dict) or not isinstance(wire.get("id"), str) or not wire["id"]:
             raise CatalogError(f"{where}: field id: every image needs a non-empty string id")
         where += f" ({wire['id']})"
-        for name, value in wire.items():
-            if (name in _FLAGS or name.startswith("__support_")) and not isinstance(value, (str, bool, type(None))):
+        for name in _flags_among(tuple(wire)):
+            value = wire[name]
+            if not isinstance(value, (str, bool, type(None))):
                 raise CatalogError(f"{where}: field {name}: expected a string or a boolean (got {value!r})")
             # A flag the response types as true/false is that, written either way; the model alone would also
             # read "yes", "1" or "off" (some __support_* fields it does not name hold lists: "hss,ces").
@@ -109,10 +136,28 @@ class _Builder:
         except ValidationError as exc:
             first = exc.errors()[0]
             raise CatalogError(f"{where}: field {first['loc'][0]}: {first['msg']} (got {first['input']!r})") from None
-        try:
-            self.bodies.append(image.model_dump_json(by_alias=True, exclude_unset=True).encode())  # to_wire()
+        try:  # model_dump_json(by_alias=True, exclude_unset=True), as bytes: to_wire()
+            self.answers.append(image.__pydantic_serializer__.to_json(image, by_alias=True, exclude_unset=True))
         except PydanticSerializationError:  # its depth limit (about 250 levels) is lower than the parser's
             raise CatalogError(f"{where}: arrays and objects nested too deep to be served") from None
+        fields, extra = image.__dict__, image.model_extra or {}
+        self.ids.append(fields["id"])
+        self.names.append(fields["name"])
+        row = (*_NAMED(fields), *map(extra.get, _UNNAMED))
+        # A field's values are of the model's one type for it, or strings and booleans for the flags it does not
+        # name: no two of them are equal and written differently (as True and 1 would be), so equal rows are alike.
+        kind = self.rows.get(row)
+        if kind is None:
+            kind = self.rows[tuple(map(dict.setdefault, self.distinct, row, row))] = len(self.rows)
+        self.kinds.append(kind)
+        self.created.append(_micros(fields["created_at"]))
+        self.updated.append(_micros(fields["updated_at"]))
+        if fields["tags"]:
+            self.rare += [(index, "tags", self.texts.setdefault(tag, tag)) for tag in fields["tags"]]
+        if extra:
+            self.rare += [
+                (index, k, _text(v)) for k, v in extra.items() if k.startswith("__support_") and k not in _FIELDS
+            ]
 
     def finish(self, others: Mapping[str, Any]) -> Catalog:
         try:
@@ -120,10 +165,41 @@ class _Builder:
         except ValidationError as exc:
             first = exc.errors()[0]
             raise CatalogError(f"{self.source}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-        catalog = Catalog(self.bodies, extras.members, extras.flavors, self.source)
-        self.bodies = []
-        _trim_memory()
+        catalog = Catalog(self, extras.members, extras.flavors)
+        self._start()  # what the catalog was made from is freed before the memory is trimmed
+        if catalog.size >= _TRIMMED_FROM:
+            # The model's cache of formatted times holds the last of the load's times, among memory the load used
+            # and freed: emptied, that memory can go back to the system too (11 MB for 100,000 images).
+            forget_formatted_times()
+            _trim_memory()
         return catalog
+
+
+class _Unique:
+    """A field's values that one image each holds (IDs, most names), sorted, with the image of each: found by
+    bisection. A value costs its UTF-8 bytes and 12 more, where a dict of strings to positions takes about 150."""
+
+    def __init__(self, values: list[str], where: array[int]) -> None:
+        """`values` in order (of their UTF-8 bytes too), `where[i]` the position of the image holding `values[i]`."""
+        encoded = list(map(str.encode, values))  # none has a lone surrogate: its image's answer was written
+        self._values = b"".join(encoded)
+        self._bounds = array("Q", accumulate(map(len, encoded), initial=0))
+        self._where = where
+
+    @classmethod
+    def of(cls, where: Mapping[str, int]) -> _Unique:
+        """The table of the values of `where`, each with its position."""
+        values = sorted(where)
+        return cls(values, array("I", map(where.__getitem__, values)))
+
+    def find(self, value: str) -> int | None:
+        """The position of the image holding `value`, if one does."""
+        wanted = value.encode(errors="surrogatepass")  # a lone surrogate then matches nothing
+        i = bisect_left(range(len(self._where)), wanted, key=self._value)
+        return self._where[i] if i < len(self._where) and self._value(i) == wanted else None
+
+    def _value(self, i: int) -> bytes:
+        return self._values[self._bounds[i] : self._bounds[i + 1]]
 
 
 class Catalog:
@@ -131,77 +207,74 @@ class Catalog:
 
     def __init__(
         self,
-        bodies: list[bytes],
+        built: _Builder,
         members: Mapping[str, Mapping[str, MemberState]],
         flavors: Mapping[str, Mapping[str, str]],
-        source: str,
     ) -> None:
-        """`bodies`: the validated images' answers, in the file's order. Each is read back for the index (its
-        typed values as the answer writes them); objects that stay are made after the validation's have gone."""
-        self.size = n = len(bodies)
+        """The catalog of the images `built` kept, in the file's order. Besides the answers, what stays is a few
+        objects, most of them large (arrays, bit sets, tables), not one or more per image: a small object made
+        among the load's, which are freed, keeps their memory from going back to the system."""
+        self.size = n = len(built.answers)
         self.everything = positions.span(0, n)
-        shared: dict[str, str] = {}  # one copy of each value, however many images have it
-        columns: list[list[str | None]] = [[] for _ in _FIELDS]
-        sort_values: list[list[Any]] = [[] for _ in _SORTED]
-        ids: list[str] = []
-        created: list[int | None] = []
-        updated: list[int | None] = []
-        rare: list[tuple[int, str, str | None]] = []  # (index, field, value): tags and flags the model does not name
-        for index, body in enumerate(bodies):
-            wire = json.loads(body)
-            ids.append(wire["id"])
-            for column, field in zip(columns, _FIELDS, strict=True):
-                text = _text(wire.get(field))
-                column.append(None if text is None else shared.setdefault(text, text))
-            for column, key in zip(sort_values, _SORTED, strict=True):
-                column.append(wire.get(key))
-            created.append(_time(wire.get("created_at")))
-            updated.append(_time(wire.get("updated_at")))
-            rare += [(index, "tags", shared.setdefault(tag, tag)) for tag in wire.get("tags") or ()]
-            rare += [(index, k, _text(v)) for k, v in wire.items() if k.startswith("__support_") and k not in _FIELDS]
-        first: dict[str, int] = {}
-        for index, image_id in enumerate(ids):
-            if first.setdefault(image_id, index) != index:
-                where = f"{source}: image #{index} ({image_id})"
-                raise CatalogError(f"{where}: field id: the id is used by an earlier image too")
-        del first
-        unknown = sorted(set(members) - set(ids))
+        ids = built.ids
+        known = set(ids)
+        if len(known) < n:
+            first: dict[str, int] = {}
+            for index, image_id in enumerate(ids):
+                if first.setdefault(image_id, index) != index:
+                    where = f"{built.source}: image #{index} ({image_id})"
+                    raise CatalogError(f"{where}: field id: the id is used by an earlier image too")
+        unknown = sorted(members.keys() - known)
         if unknown:
-            raise CatalogError(f"{source}: members: image {unknown[0]} is not in the catalog")
-        # Oldest first, images without a creation time before all; ties by ID: the service's order, ascending.
-        order = sorted(range(n), key=lambda i: (created[i] is not None, created[i] or 0, ids[i]))
-        place = array("I", bytes(4 * n))
-        for p, i in enumerate(order):
-            place[i] = p
-        self.bodies = list(map(bodies.__getitem__, order))
-        ids = list(map(ids.__getitem__, order))
-        self._ids = {image_id: p for p, image_id in enumerate(ids)}
-        self._index = {
-            f: self._postings(list(map(c.__getitem__, order))) for f, c in zip(_FIELDS, columns, strict=True)
-        }
-        del columns
+            raise CatalogError(f"{built.source}: members: image {unknown[0]} is not in the catalog")
+        # Oldest first, images without a creation time before all; ties by ID (the sort is stable): the service's
+        # order, ascending.
+        by_id = sorted(range(n), key=ids.__getitem__)
+        order = sorted(by_id, key=built.created.__getitem__)
+        place = array("I", bytes(4 * n))  # each image's position
+        deque(map(place.__setitem__, order, range(n)), maxlen=0)  # place[order[p]] = p, looped in C
+        self._answers = list(map(built.answers.__getitem__, order))
+        self._orders = {"id": array("I", map(place.__getitem__, by_id))}
+        # IDs are unique (checked above), and `by_id` has them in order.
+        self._unique = {"id": _Unique(list(map(ids.__getitem__, by_id)), self._orders["id"])}
+        self._index: dict[str, dict[str | None, int | array[int]]] = {}
+        names = list(map(built.names.__getitem__, order))  # a name is a string (or None): its own text
+        self._keep("name", names)
+        rows = list(built.rows)  # in the order of their numbers
+        in_order = map(built.kinds.__getitem__, order)  # each position's row: a byte each if they are few (`_keep`)
+        kinds = bytes(in_order) if len(rows) <= 256 else array("I", in_order)
+        for i, field in enumerate(_ROW):
+            if field in _FIELDS:
+                self._keep(field, [_text(row[i]) for row in rows], kinds)
         found: dict[str, dict[str | None, list[int]]] = {}
-        for index, field, value in rare:
+        for index, field, value in built.rare:
             found.setdefault(field, {}).setdefault(value, []).append(place[index])
-        for field, postings in found.items():
-            self._index[field] = {value: self._posting(sorted(ps)) for value, ps in postings.items()}
-        undated = -(2**63)  # before any time: the images without one come first
-        self._created = array("q", (undated if (t := created[i]) is None else t for i in order))
-        self._undated = created.count(None)
-        dated = sorted((t, place[i]) for i, t in enumerate(updated) if t is not None)
-        self._updated = array("q", (t for t, _ in dated))
-        self._updated_order = array("I", (p for _, p in dated))
+        for field, held in found.items():
+            self._keep_found(field, {value: sorted(ps) for value, ps in held.items()})
+
+        def column(field: str) -> list[Any]:
+            """Each position's value of a field of the rows."""
+            values = [row[_ROW.index(field)] for row in rows]
+            return list(map(values.__getitem__, kinds))
+
+        for key in _SORTED:
+            self._orders[key] = self._order(names if key == "name" else column(key), self._orders["id"])
+        self._created = array("q", map(built.created.__getitem__, order))
+        self._undated = self._created.count(_UNDATED)
+        updated = array("q", map(built.updated.__getitem__, order))
+        by_update = sorted(range(n), key=updated.__getitem__)  # ties in creation order, the images without one first
+        self._updated_order = array("I", by_update[updated.count(_UNDATED) :])
+        self._updated = array("q", map(updated.__getitem__, self._updated_order))
         # The first k * _STEP images by update time as bit sets, so that a range costs at most _STEP positions.
         self._updated_before = [0]
-        for k in range(_STEP, len(dated) + _STEP, _STEP):
+        for k in range(_STEP, len(self._updated) + _STEP, _STEP):
             self._updated_before.append(self._updated_before[-1] | self._updated_among(k - _STEP, k))
-        self._orders = {key: self._order([(column[i] is not None, column[i] or 0, ids[p]) for p, i in enumerate(order)])
-                        for key, column in zip(_SORTED, sort_values, strict=True)}  # fmt: skip
-        self._orders["id"] = self._order(ids)
         self._members: dict[str, dict[str, array[int]]] = {}
         for image_id, states in members.items():
+            at = self._find("id", image_id)
+            assert at is not None  # every image named is in the catalog: checked above
             for project, state in states.items():
-                self._members.setdefault(project, {}).setdefault(state, array("I")).append(self._ids[image_id])
+                self._members.setdefault(project, {}).setdefault(state, array("I")).append(at)
         self._flavors = {flavor: self._runs_on(needs) for flavor, needs in flavors.items()}
         self._results: OrderedDict[tuple[str, int], array[int]] = OrderedDict()
         self._held = 0
@@ -212,24 +285,62 @@ class Catalog:
     def _posting(self, found: list[int]) -> int | array[int]:
         return positions.from_positions(found, self.size) if len(found) >= _DENSE else array("I", found)
 
-    def _postings(self, column: list[str | None]) -> dict[str | None, int | array[int]]:
-        """Each value of a field's column, and where it is."""
-        distinct = set(column)
-        if len(distinct) > 64:  # IDs, names: one pass groups them
-            found: dict[str | None, list[int]] = {}
-            for p, value in enumerate(column):
-                found.setdefault(value, []).append(p)
-            return {value: self._posting(ps) for value, ps in found.items()}
-        postings: dict[str | None, int | array[int]] = {}
-        for value in distinct:  # few values: a pass per value, in C
-            flags = bytes(map(operator.is_ if value is None else operator.eq, column, repeat(value)))
-            dense = flags.count(1) >= _DENSE
-            postings[value] = positions.from_flags(flags) if dense else array("I", compress(range(self.size), flags))
-        return postings
+    def _keep(self, field: str, values: list[str | None], kinds: bytes | array[int] | None = None) -> None:
+        """Index a field from its value at each position: `values[kinds[p]]`, or `values[p]` without `kinds`."""
+        distinct = set(values)
+        found: dict[str | None, list[int]] = {}
+        if len(distinct) > 64:  # names, mostly: the values of one image each found in C, the others in one pass
+            column = values if kinds is None else list(map(values.__getitem__, kinds))
+            counts = Counter(column)
+            last = dict(zip(column, range(self.size), strict=True))  # for a value of one image, its position
+            single = compress(counts, map((1).__eq__, counts.values()))
+            once = {value: last[value] for value in single if value is not None}  # absent stays a posting
+            several = counts.keys() - once.keys()
+            for p in compress(range(self.size), map(several.__contains__, column)):
+                found.setdefault(column[p], []).append(p)
+            self._keep_found(field, found, once)
+            return
+        # Few values: each position's as a byte, then the positions of each value, in C.
+        code = {value: i for i, value in enumerate(distinct)}
+        codes = bytes(map(code.__getitem__, values))
+        if isinstance(kinds, bytes):  # a row number per byte: translated to its value's
+            codes = kinds.translate(codes.ljust(256, b"\0"))
+        elif kinds is not None:
+            codes = bytes(map(codes.__getitem__, kinds))
+        dense: dict[str | None, int] = {}
+        for value, i in code.items():
+            flags = codes.translate(_ONLY[i])
+            if flags.count(1) >= _DENSE:
+                dense[value] = positions.from_flags(flags)
+            else:
+                found[value] = list(compress(range(self.size), flags))
+        self._keep_found(field, found)
+        self._index[field].update(dense)
 
-    def _order(self, keys: list[Any]) -> array[int]:
-        """The positions in ascending order of `keys`."""
-        return array("I", sorted(range(self.size), key=keys.__getitem__))
+    def _keep_found(
+        self, field: str, found: Mapping[str | None, list[int]], once: dict[str, int] | None = None
+    ) -> None:
+        """Index a field from the positions (ascending) of each of its values, and the position of each value that
+        one image holds (`once`; else those of `found` with one position): these are in the field's `_Unique`
+        table, the others (and None, absent) are postings."""
+        if once is None:
+            once = {value: ps[0] for value, ps in found.items() if value is not None and len(ps) == 1}
+        if once:
+            self._unique[field] = _Unique.of(once)
+        self._index[field] = {value: self._posting(ps) for value, ps in found.items() if value not in once}
+
+    def _find(self, field: str, value: str | None) -> int | None:
+        """The position of the one image whose `field` is `value`, if that value is held by one image."""
+        unique = self._unique.get(field)
+        return None if unique is None or value is None else unique.find(value)
+
+    @staticmethod
+    def _order(values: list[Any], by_id: array[int]) -> array[int]:
+        """The positions in ascending order of their `values`, those without one first; ties in ID order (`by_id`,
+        the positions in that order, is sorted again: the sort is stable)."""
+        absent = [p for p in by_id if values[p] is None]
+        present = sorted((p for p in by_id if values[p] is not None), key=values.__getitem__)
+        return array("I", absent + present)
 
     def _runs_on(self, needs: Mapping[str, str]) -> int:
         """The images having every field/value a flavor requires: from the index, else from their answers."""
@@ -239,7 +350,7 @@ class Catalog:
                 found &= self.bits(field, value)
             else:
                 found = positions.from_positions(
-                    (p for p in positions.ascending(found) if _text(json.loads(self.bodies[p]).get(field)) == value),
+                    (p for p in positions.ascending(found) if _text(json.loads(self._answers[p]).get(field)) == value),
                     self.size,
                 )
         return found
@@ -248,12 +359,10 @@ class Catalog:
 
     def bits(self, field: str, value: str | None) -> int:
         """The images whose `field` is `value` (None: absent or null)."""
-        if field == "id":
-            at = self._ids.get(value or "")
-            return 0 if at is None else 1 << at
         posting = self._index.get(field, {}).get(value)
         if posting is None:
-            return 0
+            at = self._find(field, value)
+            return 0 if at is None else 1 << at
         return posting if isinstance(posting, int) else positions.from_positions(posting, self.size)
 
     def visible(self, project: str | None) -> int:
@@ -271,7 +380,7 @@ class Catalog:
         return self._flavors.get(flavor, 0)  # an unknown flavor matches nothing
 
     def time_bits(self, name: str, op: str, when: datetime) -> int:
-        t = (when - _EPOCH) // timedelta(microseconds=1)
+        t = _micros(when)
         if name == "created_at":  # positions are in creation order: a time range is a span of positions
             times, start, order = self._created, self._undated, None
         else:
@@ -306,7 +415,7 @@ class Catalog:
             found &= condition(self, project)
         marker = None
         if listing.marker is not None:
-            marker = self._ids.get(listing.marker)
+            marker = self._find("id", listing.marker)
             if marker is None or not found >> marker & 1:
                 raise BadParameter("IMG.0027", f"The image {listing.marker} does not exist.")
         if listing.sort_key == "created_at":  # the catalog's own order: the page is the next set bits
@@ -314,14 +423,16 @@ class Catalog:
                 after = positions.span(0, marker) if listing.descending else found >> (marker + 1) << (marker + 1)
                 found &= after
             walk = positions.descending(found) if listing.descending else positions.ascending(found)
-            return [self.bodies[p] for p in islice(walk, listing.limit)]
-        order = self._sorted(found, listing.sort_key)
-        start = 0
-        if marker is not None:
-            start = order.index(marker)
-            start = len(order) - start if listing.descending else start + 1
-        walk = reversed(order) if listing.descending else iter(order)
-        return [self.bodies[p] for p in islice(walk, start, start + listing.limit)]
+            page = islice(walk, listing.limit)
+        else:
+            order = self._sorted(found, listing.sort_key)
+            start = 0
+            if marker is not None:
+                start = order.index(marker)
+                start = len(order) - start if listing.descending else start + 1
+            walk = reversed(order) if listing.descending else iter(order)
+            page = islice(walk, start, start + listing.limit)
+        return list(map(self._answers.__getitem__, page))
 
     def _sorted(self, found: int, key: str) -> array[int]:
         """The positions of `found` in ascending `key` order, kept for the pages that follow."""
@@ -383,10 +494,11 @@ class Catalog:
 
 def _trim_memory() -> None:
     """Give the memory a load used and freed back to the system: glibc keeps freed blocks inside its heap,
-    so without this a 100,000-image catalog leaves the process 150 MB larger than what it holds."""
-    libc = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
-    if trim is not None:  # glibc only
+    so without this a 100,000-image catalog leaves the process about 30 MB larger than what it holds."""
+    import ctypes  # only for a large load
+
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library the interpreter runs on: glibc's only
+    if trim is not None:
         trim(0)
 
 

@@ -44,6 +44,12 @@ def _utc_text(value: datetime, fold: int) -> str:
     return _format(value)
 
 
+def forget_formatted_times() -> None:
+    """Empty the cache of formatted times. After a large batch (an emulator's catalog loaded), its last entries
+    would keep memory the batch used and freed from going back to the system."""
+    _utc_text.cache_clear()
+
+
 def _flag_text(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
