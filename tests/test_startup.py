@@ -1,9 +1,10 @@
 """Each door loads what it needs and not the other doors (issue: start fast): the command line never loads the
 Pulumi SDK or gRPC, loads none of the core for `--help` or a mistyped option, asks the emulator of `--emulator`
-in-process (its web stack loads only for `serve`, and for `outdated` and `check`, which ask it over a port), and
-the provider plugin never loads `outdated`, the command line or its libraries. Read from `python -X importtime`,
-which lists every module a process imports, in real processes doing real work. Only what the package itself adds is
-forbidden: `import pulumi` always loads dill and `pulumi.automation`; `import httpx` loads rich."""
+in-process (its web stack loads only for `serve`, and for `outdated --emulator` and `check --emulator`, which ask
+it over a port), and the provider plugin never loads `outdated`, the command line or its libraries. Read from
+`python -X importtime`, which lists every module a process imports, in real processes doing real work. Only what
+the package itself adds is forbidden: `import pulumi` always loads dill and `pulumi.automation`; `import httpx`
+loads rich."""
 
 from __future__ import annotations
 
@@ -46,8 +47,10 @@ def test_help_loads_none_of_the_core_nor_pulumi_nor_the_emulator() -> None:
 
 
 def test_a_mistyped_option_is_refused_before_the_core_loads() -> None:
-    modules = cli("latest", "--by", "colour", "--emulator", exits=(2,))
-    assert loaded(modules, *CORE, "pulumi_cloudimages.emulator") == set()
+    for args in (["latest", "--by", "colour", "--emulator"], ["list", "--imagetyp", "gold", "--emulator"]):
+        modules = cli(*args, exits=(2,))
+        assert "pulumi_cloudimages.cli.app" in modules
+        assert loaded(modules, *CORE, "pulumi_cloudimages.emulator") == set(), args
 
 
 def test_outdated_reads_a_pulumi_export_without_the_pulumi_sdk() -> None:

@@ -244,14 +244,10 @@ def _with_family(query: ImageQuery, selection: Selection) -> tuple[ImageQuery, S
 
 def choose(query: ImageQuery, selection: Selection, client: ImsClient) -> Choice:
     """The choice for `query` and `selection`, asked of `client` (each time: `lookup.py` keeps results)."""
-    return drive(lookup_flow(query, selection, client.own_project), lambda q, n: client.list_images(q, max_results=n))
-
-
-def drive(flow: Flow, fetch: Callable[[ImageQuery, int | None], list[Image]]) -> Choice:
-    """Run `flow`, each `Fetch` it yields answered by `fetch`."""
+    flow = lookup_flow(query, selection, client.own_project)
     step = _step(flow, None)
     while isinstance(step, Fetch):
-        step = _step(flow, fetch(step.query, step.max_results))
+        step = _step(flow, client.list_images(step.query, max_results=step.max_results))
     return step
 
 

@@ -10,7 +10,7 @@ at once; what they show of it before is in `_facts.py`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -61,8 +61,8 @@ OutputOption = Annotated[
         "--output",
         "--format",
         "-o",
-        parser=one_of(get_args(OutputFormat)),
-        metavar=words(get_args(OutputFormat)),
+        parser=one_of(OutputFormat),
+        metavar=words(OutputFormat),
         help="table, json (wire field names) or ids; default: table on a terminal, else json.",
     ),
 ]
@@ -73,8 +73,8 @@ NameRegexOption = Annotated[
 OrderByOption = Annotated[
     OrderBy,
     typer.Option(
-        parser=one_of(get_args(OrderBy)),
-        metavar=words(get_args(OrderBy)),
+        parser=one_of(OrderBy),
+        metavar=words(OrderBy),
         help="created: newest first; version: highest OS version first.",
     ),
 ]
@@ -182,8 +182,8 @@ def latest(
         GroupBy,
         typer.Option(
             "--by",
-            parser=one_of(get_args(GroupBy)),
-            metavar=words(get_args(GroupBy)),
+            parser=one_of(GroupBy),
+            metavar=words(GroupBy),
             help="Group by platform or os_version.",
         ),
     ] = "platform",

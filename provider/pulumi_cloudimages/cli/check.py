@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, get_args
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -43,8 +43,8 @@ def check(
     fail_on: Annotated[
         CheckFailOn,
         typer.Option(
-            parser=one_of(get_args(CheckFailOn)),
-            metavar=words(get_args(CheckFailOn)),
+            parser=one_of(CheckFailOn),
+            metavar=words(CheckFailOn),
             help="Exit 1 on a violation of this level or a stricter one; never: exit 0 whatever is found.",
         ),
     ] = "mandatory",

@@ -6,7 +6,6 @@ way, `one_of` for options that take one of a few words, and the guard options of
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
 import typer
@@ -72,8 +71,9 @@ def _given(args: list[str], names: list[str]) -> tuple[str | None, str | None]:
     return typed, given
 
 
-def one_of(allowed: Sequence[str]) -> Any:
-    """Parse an option to one of these words, with a plain message for any other value."""
+def one_of(literal: Any) -> Any:
+    """Parse an option to one of a Literal's words, with a plain message for any other value."""
+    allowed = get_args(literal)
 
     def parse(value: str) -> str:
         if value not in allowed:
@@ -92,9 +92,9 @@ ExcludeIdOption = Annotated[
 ]
 
 
-def words(allowed: Sequence[str]) -> str:
-    """The metavar of an option that takes one of these words: `[table|json|ids]`."""
-    return f"[{'|'.join(allowed)}]"
+def words(literal: Any) -> str:
+    """The metavar of an option that takes one of a Literal's words: `[table|json|ids]`."""
+    return f"[{'|'.join(get_args(literal))}]"
 
 
 ReportFormat = Literal["table", "json", "markdown"]
@@ -104,8 +104,8 @@ ReportOutputOption = Annotated[
         "--output",
         "--format",
         "-o",
-        parser=one_of(get_args(ReportFormat)),
-        metavar=words(get_args(ReportFormat)),
+        parser=one_of(ReportFormat),
+        metavar=words(ReportFormat),
         help="table, json or markdown (for a pull request or a CI summary); default: table on a terminal, else json.",
     ),
 ]

@@ -181,13 +181,13 @@ def query_options(command: Command) -> Command:
 
 def _filters(values: dict[str, Any]) -> dict[str, Any]:
     """The filters given: options by their Python names, --filter by the wire names it names."""
+    from ..ims.query import FILTER_NAMES, WIRE_NAMES, is_filter_name
+
     given = {name: value for name, value in values.items() if name != _EXTRA.name and value is not None}
     for item in values[_EXTRA.name] or []:
         wire, sep, value = item.partition("=")
         if not sep or not wire:
             raise typer.BadParameter(f"{item!r}: expected WIRE_NAME=VALUE", param_hint="--filter")
-        from ..ims.query import FILTER_NAMES, WIRE_NAMES, is_filter_name
-
         if not is_filter_name(wire):
             close = difflib.get_close_matches(wire, sorted({*FILTER_NAMES, *WIRE_NAMES.values()}), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else " (see --help, and docs/filters.md)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, get_args
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -56,8 +56,8 @@ def outdated(
     fail_on: Annotated[
         OutdatedFailOn,
         typer.Option(
-            parser=one_of(get_args(OutdatedFailOn)),
-            metavar=words(get_args(OutdatedFailOn)),
+            parser=one_of(OutdatedFailOn),
+            metavar=words(OutdatedFailOn),
             help="Exit 1 when an image has this status or a worse one (current < outdated < withdrawn < gone < "
             "revoked); never: exit 0 whatever the report says.",
         ),

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .admin import admin_routes
-from .service import IMAGES_PATH, PROJECTS_PATH, Call, answering
+from .service import PATHS, Call, answering
 from .state import EmulatorState
 from .web import as_response
 
@@ -24,5 +24,5 @@ def create_app(state: EmulatorState) -> Starlette:
             await asyncio.sleep(answered.wait)  # without holding up the other requests
         return as_response(answered)
 
-    routes = [Route(IMAGES_PATH, endpoint), Route(PROJECTS_PATH, endpoint)]
+    routes = [Route(path, endpoint) for path in PATHS]  # GET and HEAD, Starlette's default
     return Starlette(routes=routes + admin_routes(state))

@@ -1,4 +1,5 @@
-"""Running the emulator: in-process for tests (`Emulator`), or as a server (`serve`, behind `cloudimages serve`)."""
+"""Running the emulator behind a port: on a thread of this process for tests (`Emulator`), or as a server (`serve`,
+behind `cloudimages serve`)."""
 
 from __future__ import annotations
 

@@ -8,17 +8,13 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from dataclasses import dataclass, replace
 
 from .answers import Answer, gateway_error, ims_error, json_answer
 from .faults import Fault
 from .filters import BadParameter, parse_listing
 from .signature import SignatureRejected, check_signature
 from .state import EmulatorState, RecordedRequest
-
-IMAGES_PATH = "/v2/cloudimages"
-PROJECTS_PATH = "/v3/projects"
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class Unauthorized(Exception):
 def answering(state: EmulatorState, call: Call) -> Iterator[Answer | None]:
     """The answer to `call` (None: not a path of the service), for the time it is made and waited for: counted
     in flight (so that tests see clients overlap), then its status written in the request log."""
-    route = _ROUTES.get(call.path)
+    route = PATHS.get(call.path)
     if route is None:
         yield None
         return
@@ -59,25 +55,25 @@ def answering(state: EmulatorState, call: Call) -> Iterator[Answer | None]:
 
 def _list_images(state: EmulatorState, call: Call, entry: RecordedRequest) -> Answer:
     request_id = uuid.uuid4().hex
-    catalog = state.catalog  # a request is answered from one catalog, even if it is replaced meanwhile
     fault = state.faults.take()
-    wait = state.latency + (fault.seconds if fault is not None and fault.kind == "delay" else 0.0)
     if fault is not None and fault.kind != "delay":
         return _faulty(fault, request_id)
+    wait = state.latency + (fault.seconds if fault is not None else 0.0)
+    return replace(_listing(state, call, entry, request_id), wait=wait)
+
+
+def _listing(state: EmulatorState, call: Call, entry: RecordedRequest, request_id: str) -> Answer:
+    catalog = state.catalog  # a request is answered from one catalog, even if it is replaced meanwhile
     try:
         entry.project = _authenticate(state, call)
     except Unauthorized as exc:
-        return _waiting(gateway_error(str(exc), request_id), wait)
+        return gateway_error(str(exc), request_id)
     try:
         page = catalog.select(parse_listing(entry.params), entry.project)
     except BadParameter as exc:
-        return _waiting(ims_error(400, exc.code, exc.message, request_id), wait)
+        return ims_error(400, exc.code, exc.message, request_id)
     body = b'{"images":[' + b",".join(page) + b"]}"
-    return Answer(200, body, {"X-Request-Id": request_id}, wait=wait)
-
-
-def _waiting(answered: Answer, wait: float) -> Answer:
-    return Answer(answered.status, answered.body, answered.headers, answered.media_type, wait)
+    return Answer(200, body, {"X-Request-Id": request_id})
 
 
 def _projects(state: EmulatorState, call: Call, entry: RecordedRequest) -> Answer:
@@ -88,14 +84,15 @@ def _projects(state: EmulatorState, call: Call, entry: RecordedRequest) -> Answe
     except SignatureRejected as exc:
         return gateway_error(f"Incorrect IAM authentication information: {exc}", request_id)
     project = next(c.project_id for c in state.credentials if c.access_key == access_key)
-    name = dict(parse_qsl(entry.query, keep_blank_values=True)).get("name")
+    name = entry.params.get("name")
     found = [{"id": project, "name": name}] if project and name else []
     return json_answer({"projects": found}, request_id)
 
 
-_ROUTES: dict[str, Callable[[EmulatorState, Call, RecordedRequest], Answer]] = {
-    IMAGES_PATH: _list_images,
-    PROJECTS_PATH: _projects,
+# The service's paths (GET and HEAD), and what answers each.
+PATHS: dict[str, Callable[[EmulatorState, Call, RecordedRequest], Answer]] = {
+    "/v2/cloudimages": _list_images,
+    "/v3/projects": _projects,
 }
 
 
@@ -142,7 +139,7 @@ def _faulty(fault: Fault, request_id: str) -> Answer:
         page = (
             f"<html><head><title>{fault.status}</title></head><body><h1>{fault.status} Bad Gateway</h1></body></html>"
         )
-        return Answer(fault.status, page.encode(), {"X-Request-Id": request_id}, media_type="text/html")
+        return Answer(fault.status, page.encode(), {"X-Request-Id": request_id}, "text/html; charset=utf-8")
     body = b'{"images":[{"id":"a","name":"cut short"},{"id":"b","name":"never finished"}]}'
     cut_after = len(body) // 2 if fault.kind == "truncated" else 0
     return Answer(200, body, {"X-Request-Id": request_id}, cut_after=cut_after)

@@ -1,6 +1,6 @@
 """What the emulator serves and remembers: the catalog, who may call, queued faults, and the request log.
 
-The image API (`app.py`) and the admin API (`admin.py`) both act on one `EmulatorState`.
+The service (`service.py`) and the admin API (`admin.py`) both act on one `EmulatorState`.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class EmulatorState:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: RequestLog = field(default_factory=RequestLog)
-    in_flight: int = 0  # requests being answered now, and the most at once: to see that clients overlap
+    in_flight: int = 0  # requests of the service (listings, IAM lookups) being answered now, and the most at once
     peak_in_flight: int = 0
 
     @property
