@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -17,9 +19,16 @@ from pulumi_cloudimages.emulator.sample import sample_data
 
 
 def scaled_catalog(count: int) -> Path:
-    """A catalog file of `count` public images: the sample's public images, cloned with new IDs and times."""
+    """A catalog file of `count` public images: the sample's public images, cloned with new IDs and times.
+
+    What a real catalog holds per image is per image here too: the size (`size`, `__image_size`), the checksum and
+    the times, so that the emulator loads what it would load of a real one. The rest (`min_disk`, the flags, the
+    platforms...) keeps the sample's few values.
+    """
     public = [image for image in sample_data()["images"] if image["visibility"] == "public"]
     start = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    # Distinct sizes from 512 MB to 32 GB, in no relation to the creation order (a sort by size is its own order).
+    sizes = random.Random(count).sample(range(2**29, 2**35, 512), count)
     images = []
     for n in range(count):
         image = dict(public[n % len(public)])
@@ -30,8 +39,12 @@ def scaled_catalog(count: int) -> Path:
             name=f"{image['name']} #{n}",
             file=f"/v2/images/{image_id}/file",
             self=f"/v2/images/{image_id}",
+            checksum=hashlib.md5(image_id.encode()).hexdigest(),
+            size=sizes[n],
+            __image_size=str(sizes[n]),
             created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
             updated_at=(created + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            active_at=(created + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             __isregistered="true",
         )
         images.append(image)

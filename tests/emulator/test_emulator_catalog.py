@@ -3,13 +3,16 @@ whether few images or one each hold the values, and whatever the number of disti
 
 from __future__ import annotations
 
+import ctypes
 import json
 import random
+import sys
 from typing import Any
 
 import pytest
 
 from pulumi_cloudimages.emulator import Catalog
+from pulumi_cloudimages.emulator import catalog as catalog_module
 from pulumi_cloudimages.emulator.filters import parse_listing
 from pulumi_cloudimages.ims.image import Image
 
@@ -100,3 +103,61 @@ def test_an_empty_name_sorts_after_no_name_and_before_the_others() -> None:
 def test_an_empty_catalog_lists_nothing() -> None:
     catalog = Catalog.from_data({"images": []}, "test")
     assert len(catalog) == 0 and _listed(catalog) == [] and catalog.bits("id", "a") == 0
+
+
+def test_a_catalog_large_enough_to_be_trimmed_serves_as_a_small_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From `_TRIMMED_FROM` images on, a load forgets the formatted times and gives its freed memory back: the
+    catalog then serves as any other (small images, so that the test stays quick)."""
+    count = catalog_module._TRIMMED_FROM
+    pick = random.Random(count).choice
+    sizes = random.Random(1).sample(range(10 * count), count)
+    images: list[dict[str, Any]] = [
+        {
+            "id": f"{n:05d}",
+            "name": f"image {n}",
+            "visibility": "public",
+            "__platform": pick(["Ubuntu", "Fedora", "Debian"]),
+            "size": sizes[n],
+            "tags": ["role.web"] if n % 7 == 0 else [],
+            "created_at": f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T00:00:00Z",  # ties: the ID decides among them
+        }
+        for n in range(count)
+    ]
+    random.Random(2).shuffle(images)  # the file's order is not the catalog's
+    trimmed = []
+    trim = catalog_module._trim_memory
+
+    def counted() -> None:  # the real one
+        trim()
+        trimmed.append(True)
+
+    monkeypatch.setattr(catalog_module, "_trim_memory", counted)
+    catalog = Catalog.from_json(json.dumps({"images": images}), "large")
+    assert len(catalog) == count and trimmed == [True]
+
+    ubuntu = [image for image in images if image["__platform"] == "Ubuntu"]
+    oldest_first = [image["id"] for image in sorted(ubuntu, key=lambda image: (image["created_at"], image["id"]))]
+    assert _listed(catalog, __platform="Ubuntu", sort_dir="asc", limit="1000") == oldest_first
+    assert _listed(catalog, __platform="Ubuntu", limit="1000") == oldest_first[::-1]  # newest first, by default
+    by_size = [image["id"] for image in sorted(ubuntu, key=lambda image: image["size"])]
+    marker = by_size[len(by_size) // 2]
+    listing = parse_listing({"__platform": "Ubuntu", "sort_key": "size", "sort_dir": "asc", "marker": marker})
+    page = catalog.select(listing, None)
+    assert [json.loads(answer)["id"] for answer in page] == by_size[len(by_size) // 2 + 1 :][:500]
+    tagged = {image["id"] for image in images if "role.web" in image["tags"]}
+    assert set(_listed(catalog, tag="role=web", limit="1000")) == tagged
+    for image in images[:50]:
+        (answer,) = catalog.select(parse_listing({"id": image["id"]}), None)
+        assert json.loads(answer) == Image.model_validate(image).to_wire()
+    assert catalog.select(parse_listing({"id": "nobody's"}), None) == []
+
+
+def test_memory_is_trimmed_only_where_the_c_library_is_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog_module._trim_memory()  # here: glibc's malloc_trim, or nothing (musl, macOS)
+
+    def no_library(name: str | None) -> None:
+        raise TypeError("expected str, bytes or os.PathLike object, not NoneType")  # CDLL(None) on Windows
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    catalog_module._trim_memory()
