@@ -15,18 +15,20 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from typing_extensions import Self
 
-from ..ims.client import ImsClient
 from .app import create_app
 from .catalog import Catalog
 from .faults import Fault, FaultKind
 from .sample import sample_catalog
 from .state import Credential, EmulatorState, RequestLog
 from .web import ConnectionDropped
+
+if TYPE_CHECKING:
+    from ..ims.client import ImsClient
 
 # What a catalog may be given as: loaded, a catalog file's path, or a catalog document (`{"images": [...]}`).
 CatalogSource = Catalog | str | Path | Mapping[str, Any]
@@ -166,6 +168,8 @@ class Emulator:
 
     def client(self, **options: Any) -> ImsClient:
         """An `ImsClient` pointed at this emulator (options as for `ImsClient`)."""
+        from ..ims.client import ImsClient  # the client's HTTP stack: 4 MB a served emulator needs not hold
+
         return ImsClient(endpoint=self.url, **options)
 
     def start(self) -> Self:
