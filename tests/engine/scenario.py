@@ -279,3 +279,22 @@ def wait_for(predicate: Any, timeout: float = 10) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def lifecycle_keeping_the_secret(project: Project, ims: Emulator) -> str:
+    """`preview`, `up` and `refresh` logging everything (-v=9), then what every door must show of them: each request
+    signed and for PROJECT_A, the access key among what is searched (config values are), and the secret key
+    neither there nor in the export. Everything shown, for a door's own checks."""
+    verbose = ("--logflow", "-v=9", "--logtostderr")
+    for command in (("preview",), ("up", "--yes"), ("refresh", "--yes")):
+        project.run(*command, *verbose)
+    export = project.export()
+    # Every request was signed with the secret key (the emulator refuses any other) and reached PROJECT_A.
+    requests = ims.requests()
+    assert requests and all(r["status"] == 200 and r["project"] == PROJECT_A for r in requests), requests
+    shown = project.everything_shown()
+    assert len(shown) > 100_000  # -v=9 did log: the searches had something to search
+    assert ACCESS_KEY in shown  # config values are in what is searched: the access key, in plain text
+    assert SECRET_KEY not in shown
+    assert SECRET_KEY not in json.dumps(export)
+    return shown
